@@ -1,0 +1,118 @@
+# The front door of the course. `make` alone lists the targets.
+#
+# Students:    make check-step N        grade your code in steps/ for step N
+#              make grade               progress table for every step
+# Instructors: the same, on a student's checkout; reports land in target/grades/
+# Maintainers: make test, make verify-grader, make sync-exercises
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Which tree the graders build: steps (your work), solutions, or a workspace path.
+IMPL ?= steps
+CARGO ?= cargo
+TOOLS := $(CURDIR)/.tools
+MDBOOK_VERSION := 0.5.4
+MDBOOK_MERMAID_VERSION := 0.17.1
+MDBOOK := $(TOOLS)/bin/mdbook
+MDBOOK_MERMAID := $(TOOLS)/bin/mdbook-mermaid
+# The graders of the steps that exist (tests/stepNN.rs).
+STEPS := $(patsubst tests/step%.rs,%,$(wildcard tests/step[0-9][0-9].rs))
+
+.PHONY: help
+help: ## List the targets
+	@echo "IPC chat course: System V message queues, shared memory, semaphores, mmap."
+	@echo
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo
+	@echo "Variables: N=step number, IMPL=steps|solutions (default steps), E=exercise id, FORCE=1"
+
+.PHONY: demo
+demo: ## Run the course's system end to end in a throwaway directory
+	@$(CARGO) build --quiet --manifest-path solutions/Cargo.toml
+	@scripts/demo.sh solutions/target/debug
+
+.PHONY: check-step
+check-step: ## Grade step N of IMPL (e.g. make check-step N=1, or make check-step 1)
+	@n="$(or $(N),$(word 2,$(MAKECMDGOALS)))"; \
+	if [ -z "$$n" ]; then echo "usage: make check-step N (a step number)"; exit 2; fi; \
+	nn=$$(printf '%02d' "$$n"); \
+	if [ ! -f "tests/step$$nn.rs" ]; then echo "step $$n has no grader yet (tests/step$$nn.rs)"; exit 2; fi; \
+	GRADE_IMPL=$(IMPL) $(CARGO) test --quiet --test "step$$nn"
+
+# `make check-step 1`: the step number is a goal of its own; make it do nothing.
+.PHONY: 1 2 3 4 5 6 7
+1 2 3 4 5 6 7:
+	@:
+
+.PHONY: grade
+grade: ## Grade every step of IMPL and print a progress table
+	@$(CARGO) xtask grade --implementation $(IMPL)
+
+.PHONY: exercises
+exercises: ## List every exercise with its points
+	@$(CARGO) xtask exercises
+
+.PHONY: sync-exercises
+sync-exercises: ## Regenerate steps/ from solutions/ (FORCE=1 overwrites edited exercises)
+	@$(CARGO) xtask sync $(if $(FORCE),--force)
+
+.PHONY: reset-exercise
+reset-exercise: ## Put the stub of exercise E back in steps/ (e.g. make reset-exercise E=1.3)
+	@if [ -z "$(E)" ]; then echo "usage: make reset-exercise E=1.3"; exit 2; fi
+	@$(CARGO) xtask reset $(E)
+
+.PHONY: verify-grader
+verify-grader: ## Prove the graders honest: solutions 100, skeleton low, every exercise graded
+	@$(CARGO) xtask verify-grader
+
+.PHONY: tools
+tools: $(MDBOOK) $(MDBOOK_MERMAID) ## Install the pinned mdbook and mdbook-mermaid into .tools/
+
+$(MDBOOK):
+	$(CARGO) install --locked --quiet --root $(TOOLS) mdbook --version $(MDBOOK_VERSION)
+
+$(MDBOOK_MERMAID):
+	$(CARGO) install --locked --quiet --root $(TOOLS) mdbook-mermaid --version $(MDBOOK_MERMAID_VERSION)
+
+.PHONY: book
+book: tools ## Build the book into book/build (fails on any warning)
+	@scripts/build-book.sh $(MDBOOK) $(TOOLS)/bin
+
+.PHONY: serve-book
+serve-book: tools ## Serve the book at http://localhost:3000 with live reload
+	PATH="$(TOOLS)/bin:$$PATH" $(MDBOOK) serve book --open
+
+.PHONY: fmt
+fmt: ## Format both workspaces
+	$(CARGO) fmt --all
+	cd solutions && $(CARGO) fmt --all
+
+.PHONY: lint
+lint: ## cargo fmt --check and clippy -D warnings in both workspaces
+	$(CARGO) fmt --all --check
+	cd solutions && $(CARGO) fmt --all --check
+	$(CARGO) clippy --quiet --all-targets -- -D warnings
+	cd solutions && $(CARGO) clippy --quiet --all-targets -- -D warnings
+
+.PHONY: clean-ipc
+clean-ipc: ## Remove IPC objects and directories left by a killed grader or demo
+	@$(CARGO) xtask clean-ipc
+
+.PHONY: test
+test: ## Everything: lint, unit tests, skeleton in sync, solutions 100/100, book, no IPC leaks
+	@mkdir -p target && scripts/ipcs-snapshot.sh > target/ipcs-before.txt
+	$(MAKE) --no-print-directory lint
+	$(CARGO) test --quiet --workspace --exclude course-grader
+	cd solutions && $(CARGO) test --quiet --workspace
+	$(CARGO) xtask check
+	@for n in $(STEPS); do \
+		echo "== grading step $$n (solutions) =="; \
+		GRADE_IMPL=solutions GRADE_REPORT=target/grades/solutions/step$$n.json \
+			$(CARGO) test --quiet --test "step$$n" || exit 1; \
+	done
+	$(MAKE) --no-print-directory book
+	@scripts/ipcs-snapshot.sh > target/ipcs-after.txt
+	@diff -u target/ipcs-before.txt target/ipcs-after.txt \
+		|| { echo "IPC objects were left behind (ipcs differs before and after)"; exit 1; }
+	@echo "make test: every check passed"

@@ -1,0 +1,243 @@
+//! A System V message queue: a kernel-owned list of typed messages.
+//!
+//! The calls, in the order a program meets them (see msgget(2), msgop(2), msgctl(2)):
+//!
+//! - `msgget(key, flags)` finds or creates the queue of a key and returns its id;
+//! - `msgsnd(id, buf, size, flags)` appends a message; it blocks while the queue is full;
+//! - `msgrcv(id, buf, size, type, flags)` takes the first message matching `type` out of
+//!   the queue; it blocks while there is none, unless `IPC_NOWAIT` is given;
+//! - `msgctl(id, IPC_RMID, NULL)` destroys the queue at once, waking blocked callers with
+//!   `EIDRM`.
+//!
+//! A queue outlives the processes that use it: it exists until someone removes it (or the
+//! machine reboots). `ipcs -q` lists queues and `ipcrm -q ID` removes one by hand.
+
+use libc::{c_int, c_long};
+
+use crate::error::{Result, retry_on_eintr};
+use crate::key::Key;
+
+/// Which message `msgrcv` should take out of the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypeFilter {
+    /// The oldest message, whatever its type (`msgtyp == 0`).
+    Any,
+    /// The oldest message of exactly this type (`msgtyp > 0`).
+    Exactly(i64),
+    /// The oldest message of the lowest type that is at most this (`msgtyp < 0`):
+    /// a simple priority queue.
+    UpTo(i64),
+}
+
+impl TypeFilter {
+    /// The `msgtyp` argument of `msgrcv` that expresses this filter.
+    pub fn msgtyp(self) -> c_long {
+        match self {
+            TypeFilter::Any => 0,
+            TypeFilter::Exactly(t) => t,
+            TypeFilter::UpTo(t) => -t,
+        }
+    }
+}
+
+impl std::fmt::Display for TypeFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TypeFilter::Any => write!(f, "any type"),
+            TypeFilter::Exactly(t) => write!(f, "type {t}"),
+            TypeFilter::UpTo(t) => write!(f, "type <= {t}"),
+        }
+    }
+}
+
+/// One message taken out of a queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The type the sender gave it (always positive).
+    pub mtype: i64,
+    /// The payload, exactly as sent.
+    pub payload: Vec<u8>,
+}
+
+/// What `msgctl(IPC_STAT)` says about a queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueStat {
+    /// Messages currently in the queue.
+    pub messages: u64,
+    /// Payload bytes currently in the queue.
+    pub bytes: u64,
+    /// The queue's capacity in payload bytes (`msg_qbytes`, initially `msgmnb`).
+    pub capacity: u64,
+    /// The pid of the last process that sent.
+    pub last_sender: i32,
+    /// The pid of the last process that received.
+    pub last_receiver: i32,
+    /// The permission bits, e.g. `0o600`.
+    pub mode: u32,
+}
+
+/// A handle on a System V message queue. Dropping it does not remove the queue: the
+/// queue belongs to the kernel, and [`MessageQueue::remove`] is an explicit decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageQueue {
+    /// The id returned by `msgget`, valid in every process until the queue is removed.
+    id: c_int,
+    /// The key the queue was found by.
+    key: Key,
+}
+
+impl MessageQueue {
+    // ANCHOR: get
+    /// Calls `msgget(key, flags)` and returns the queue id.
+    fn get(key: Key, flags: c_int) -> Result<c_int> {
+        // EXERCISE 1.2 (20 points): Find or create the queue of `key` with msgget(2).
+        // HINT: `flags` already holds IPC_CREAT/IPC_EXCL and the mode: pass it through.
+        // HINT: msgget returns -1 on failure: `retry_on_eintr("msgget", || unsafe { ... })`.
+        // BEGIN EXERCISE 1.2 (stub uses: key, flags)
+        let _ = (key, flags); // silences "unused" until your code uses them
+        todo!("exercise 1.2 is not done yet: Find or create the queue of `key` with msgget(2).")
+        // END EXERCISE 1.2
+    }
+    // ANCHOR_END: get
+
+    // ANCHOR: create
+    /// Creates a new queue for `key` with permission bits `mode` (e.g. `0o600`).
+    ///
+    /// Fails with `EEXIST` if the key already has a queue: `IPC_EXCL` makes sure we never
+    /// silently join a stranger's queue that happens to share our key.
+    pub fn create(key: Key, mode: u32) -> Result<Self> {
+        let flags = libc::IPC_CREAT | libc::IPC_EXCL | (mode & 0o777) as c_int;
+        Ok(MessageQueue {
+            id: Self::get(key, flags)?,
+            key,
+        })
+    }
+
+    /// Opens the existing queue of `key`; fails with `ENOENT` if there is none.
+    pub fn open(key: Key) -> Result<Self> {
+        Ok(MessageQueue {
+            id: Self::get(key, 0)?,
+            key,
+        })
+    }
+    // ANCHOR_END: create
+
+    /// Opens the queue of `key`, creating it with `mode` if it does not exist yet.
+    pub fn open_or_create(key: Key, mode: u32) -> Result<Self> {
+        loop {
+            match Self::create(key, mode) {
+                Err(e) if e.errno() == Some(libc::EEXIST) => {}
+                other => return other,
+            }
+            match Self::open(key) {
+                // Removed between our two calls: try to create it again.
+                Err(e) if e.errno() == Some(libc::ENOENT) => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// The queue id, as `ipcs -q` shows it.
+    pub fn id(&self) -> c_int {
+        self.id
+    }
+
+    /// The key the queue was found by.
+    pub fn key(&self) -> Key {
+        self.key
+    }
+
+    /// Appends a message of type `mtype`, waiting while the queue is full.
+    pub fn send(&self, mtype: i64, payload: &[u8]) -> Result<()> {
+        self.send_with_flags(mtype, payload, 0).map(|_| ())
+    }
+
+    /// Appends a message of type `mtype` if there is room right now.
+    ///
+    /// Returns `Ok(false)` when the queue is full: a server uses this to answer clients
+    /// without ever blocking on one that stopped reading.
+    pub fn try_send(&self, mtype: i64, payload: &[u8]) -> Result<bool> {
+        self.send_with_flags(mtype, payload, libc::IPC_NOWAIT)
+    }
+
+    // ANCHOR: send
+    /// Calls `msgsnd`; returns `Ok(false)` if `IPC_NOWAIT` was given and the queue is full.
+    fn send_with_flags(&self, mtype: i64, payload: &[u8], flags: c_int) -> Result<bool> {
+        // EXERCISE 1.3 (25 points): Check `mtype` and the payload's size, then send with msgsnd(2).
+        // HINT: refuse `mtype <= 0` and `payload.len() > limits::msgmax()` before the call.
+        // HINT: `MessageBuffer::for_send` lays out the struct; the size argument excludes mtype.
+        // HINT: with IPC_NOWAIT, a full queue fails with EAGAIN: that is `Ok(false)`.
+        // BEGIN EXERCISE 1.3 (stub uses: self, mtype, payload, flags)
+        let _ = (self, mtype, payload, flags); // silences "unused" until your code uses them
+        todo!(
+            "exercise 1.3 is not done yet: Check `mtype` and the payload's size, then send with msgsnd(2)."
+        )
+        // END EXERCISE 1.3
+    }
+    // ANCHOR_END: send
+
+    /// Takes the first message matching `filter`, waiting until there is one.
+    pub fn receive(&self, filter: TypeFilter) -> Result<Message> {
+        loop {
+            // Without IPC_NOWAIT, msgrcv only returns once a message is there.
+            if let Some(message) = self.receive_raw(filter.msgtyp(), 0)? {
+                return Ok(message);
+            }
+        }
+    }
+
+    /// Takes the first message matching `filter` if there is one right now.
+    pub fn try_receive(&self, filter: TypeFilter) -> Result<Option<Message>> {
+        self.receive_raw(filter.msgtyp(), libc::IPC_NOWAIT)
+    }
+
+    // ANCHOR: receive
+    /// Calls `msgrcv(id, buf, msgmax, msgtyp, flags)`; `Ok(None)` means `IPC_NOWAIT` was
+    /// given and no message matched.
+    pub fn receive_raw(&self, msgtyp: c_long, flags: c_int) -> Result<Option<Message>> {
+        // EXERCISE 1.4 (30 points): Receive one message with msgrcv(2); "no message" is Ok(None).
+        // HINT: make room for the largest message: `MessageBuffer::with_capacity(limits::msgmax())`.
+        // HINT: msgrcv returns the payload length; with IPC_NOWAIT an empty queue gives ENOMSG.
+        // HINT: a stopped-and-continued process sees EINTR: `retry_on_eintr` calls again.
+        // BEGIN EXERCISE 1.4 (stub uses: self, msgtyp, flags)
+        let _ = (self, msgtyp, flags); // silences "unused" until your code uses them
+        todo!(
+            "exercise 1.4 is not done yet: Receive one message with msgrcv(2); \"no message\" is Ok(None)."
+        )
+        // END EXERCISE 1.4
+    }
+    // ANCHOR_END: receive
+
+    /// Reads the queue's state with `msgctl(IPC_STAT)`.
+    pub fn stat(&self) -> Result<QueueStat> {
+        // SAFETY: msqid_ds is a plain C struct of integers, for which all-zero bytes are a
+        // valid value.
+        let mut ds: libc::msqid_ds = unsafe { std::mem::zeroed() };
+        // SAFETY: `ds` is a valid, writable msqid_ds that outlives the call; IPC_STAT
+        // writes exactly one such struct.
+        retry_on_eintr("msgctl(IPC_STAT)", || unsafe {
+            libc::msgctl(self.id, libc::IPC_STAT, &mut ds)
+        })?;
+        Ok(QueueStat {
+            messages: ds.msg_qnum as u64,
+            bytes: ds.__msg_cbytes as u64,
+            capacity: ds.msg_qbytes as u64,
+            last_sender: ds.msg_lspid,
+            last_receiver: ds.msg_lrpid,
+            mode: u32::from(ds.msg_perm.mode) & 0o777,
+        })
+    }
+
+    // ANCHOR: remove
+    /// Destroys the queue with `msgctl(IPC_RMID)`. Messages still in it are lost, and
+    /// processes blocked on it wake up with `EIDRM`.
+    pub fn remove(self) -> Result<()> {
+        // EXERCISE 1.5 (10 points): Destroy the queue with msgctl(2) and IPC_RMID.
+        // HINT: IPC_RMID ignores the third argument: pass `std::ptr::null_mut()`.
+        // BEGIN EXERCISE 1.5 (stub uses: self)
+        let _ = self; // silences "unused" until your code uses it
+        todo!("exercise 1.5 is not done yet: Destroy the queue with msgctl(2) and IPC_RMID.")
+        // END EXERCISE 1.5
+    }
+    // ANCHOR_END: remove
+}

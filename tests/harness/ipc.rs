@@ -1,0 +1,114 @@
+//! Looking at System V objects directly with libc, independently of the code under test:
+//! the grader's own eyes, like `ipcs`.
+
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// The kinds of System V object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A message queue (`ipcs -q`).
+    Queue,
+    /// A shared-memory segment (`ipcs -m`).
+    Segment,
+    /// A semaphore set (`ipcs -s`).
+    Semaphores,
+}
+
+/// `ftok(path, proj_id)`, or `None` if the path does not exist.
+pub fn ftok(path: &Path, proj_id: u8) -> Option<libc::key_t> {
+    let c_path = CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: `c_path` is a valid NUL-terminated string for the duration of the call.
+    let key = unsafe { libc::ftok(c_path.as_ptr(), libc::c_int::from(proj_id)) };
+    (key != -1).then_some(key)
+}
+
+/// The id of the object of `kind` with `key`, if one exists.
+pub fn find(kind: Kind, key: libc::key_t) -> Option<libc::c_int> {
+    // SAFETY: the *get calls take integers only; flags 0 never create anything.
+    let id = unsafe {
+        match kind {
+            Kind::Queue => libc::msgget(key, 0),
+            Kind::Segment => libc::shmget(key, 0, 0),
+            Kind::Semaphores => libc::semget(key, 0, 0),
+        }
+    };
+    (id != -1).then_some(id)
+}
+
+/// Removes the object of `kind` with id `id` (IPC_RMID); errors are ignored.
+pub fn remove(kind: Kind, id: libc::c_int) {
+    // SAFETY: IPC_RMID ignores the buffer argument, so null is allowed.
+    unsafe {
+        match kind {
+            Kind::Queue => libc::msgctl(id, libc::IPC_RMID, std::ptr::null_mut()),
+            Kind::Segment => libc::shmctl(id, libc::IPC_RMID, std::ptr::null_mut()),
+            Kind::Semaphores => libc::semctl(id, 0, libc::IPC_RMID),
+        };
+    }
+}
+
+/// Removes every object of every kind whose key is `key`; returns how many there were.
+pub fn remove_key(key: libc::key_t) -> usize {
+    let mut removed = 0;
+    for kind in [Kind::Queue, Kind::Segment, Kind::Semaphores] {
+        if let Some(id) = find(kind, key) {
+            remove(kind, id);
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// What `msgctl(IPC_STAT)` says of a queue.
+#[derive(Debug, Clone, Copy)]
+pub struct QueueInfo {
+    /// Messages in the queue.
+    pub messages: u64,
+    /// Payload bytes in the queue.
+    pub bytes: u64,
+    /// Permission bits.
+    pub mode: u32,
+}
+
+/// Reads a queue's state, by key.
+pub fn queue_info(key: libc::key_t) -> Option<QueueInfo> {
+    let id = find(Kind::Queue, key)?;
+    // SAFETY: all-zero bytes are a valid msqid_ds (plain integers).
+    let mut ds: libc::msqid_ds = unsafe { std::mem::zeroed() };
+    // SAFETY: `ds` is a valid, writable msqid_ds for IPC_STAT to fill.
+    let ret = unsafe { libc::msgctl(id, libc::IPC_STAT, &mut ds) };
+    (ret == 0).then(|| QueueInfo {
+        messages: ds.msg_qnum as u64,
+        bytes: ds.__msg_cbytes as u64,
+        mode: u32::from(ds.msg_perm.mode) & 0o777,
+    })
+}
+
+/// What `shmctl(IPC_STAT)` says of a segment.
+#[derive(Debug, Clone, Copy)]
+pub struct SegmentInfo {
+    /// Size in bytes.
+    pub size: usize,
+    /// How many attachments it has.
+    pub attached: u64,
+    /// Whether IPC_RMID was called (it is destroyed at the last detach).
+    pub marked_for_removal: bool,
+    /// Permission bits.
+    pub mode: u32,
+}
+
+/// Reads a segment's state by id (a removed segment has lost its key, not its id).
+pub fn segment_info(id: libc::c_int) -> Option<SegmentInfo> {
+    // SAFETY: all-zero bytes are a valid shmid_ds (plain integers).
+    let mut ds: libc::shmid_ds = unsafe { std::mem::zeroed() };
+    // SAFETY: `ds` is a valid, writable shmid_ds for IPC_STAT to fill.
+    let ret = unsafe { libc::shmctl(id, libc::IPC_STAT, &mut ds) };
+    (ret == 0).then(|| SegmentInfo {
+        size: ds.shm_segsz,
+        attached: ds.shm_nattch,
+        marked_for_removal: u32::from(ds.shm_perm.mode) & 0o1000 != 0,
+        mode: u32::from(ds.shm_perm.mode) & 0o777,
+    })
+}

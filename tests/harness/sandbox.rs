@@ -1,0 +1,592 @@
+//! The per-test sandbox: a fresh directory, processes with deadlines, and cleanup.
+//!
+//! Everything a test starts goes through [`Sandbox::run`] or [`Sandbox::spawn`], which put
+//! the child in a process group of its own. When the test ends, however it ends, dropping
+//! the sandbox kills those groups and removes every System V object whose key was made
+//! from the sandbox directory or a directory directly inside it (any project id).
+
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+
+use super::build::Binaries;
+use super::ipc;
+use super::lock;
+
+/// The (device, inode) bits that `ftok` uses, of every live sandbox directory in this
+/// process: two sandboxes with the same bits would share keys, so a new one must differ.
+static CLAIMED: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
+
+/// The bits of `path`'s metadata that end up in its ftok keys.
+fn ftok_bits(path: &Path) -> Result<u32> {
+    let meta = std::fs::metadata(path)?;
+    Ok((((meta.dev() & 0xff) as u32) << 16) | (meta.ino() & 0xffff) as u32)
+}
+
+/// How long a single command may run when the test does not say.
+const DEFAULT_COMMAND_LIMIT: Duration = Duration::from_secs(10);
+
+/// A test's private directory and processes.
+pub struct Sandbox {
+    /// The directory; its path is the natural ftok path (and room) of the test.
+    dir: tempfile::TempDir,
+    /// Our claim in [`CLAIMED`].
+    claim: u32,
+    /// The binaries of the package under test.
+    binaries: Binaries,
+    /// Process groups of the children started so far.
+    groups: Arc<Mutex<Vec<i32>>>,
+    /// Set by the watchdog when the time limit passed.
+    timed_out: Arc<AtomicBool>,
+    /// When the test's time is up.
+    deadline: Instant,
+    /// Dropping this stops the watchdog.
+    watchdog_stop: Option<mpsc::Sender<()>>,
+    /// The watchdog thread.
+    watchdog: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Makes a sandbox whose processes are all killed `limit` from now.
+    pub fn new(binaries: Binaries, limit: Duration) -> Result<Sandbox> {
+        let mut rejected = Vec::new();
+        let (dir, claim) = loop {
+            let dir = tempfile::Builder::new()
+                .prefix("ipc-course-")
+                .tempdir()
+                .context("cannot create a temporary directory")?;
+            let bits = ftok_bits(dir.path())?;
+            let in_use = (1..=255u8).any(|proj| {
+                ipc::ftok(dir.path(), proj).is_some_and(|key| {
+                    [ipc::Kind::Queue, ipc::Kind::Segment, ipc::Kind::Semaphores]
+                        .into_iter()
+                        .any(|kind| ipc::find(kind, key).is_some())
+                })
+            });
+            if !in_use && lock(&CLAIMED).insert(bits) {
+                break (dir, bits);
+            }
+            // Keep the rejected directory alive so the next one gets another inode.
+            rejected.push(dir);
+            if rejected.len() > 50 {
+                bail!("cannot find a temporary directory whose ftok keys are unused");
+            }
+        };
+        let groups: Arc<Mutex<Vec<i32>>> = Arc::default();
+        let timed_out = Arc::new(AtomicBool::new(false));
+        let (stop, stopped) = mpsc::channel::<()>();
+        let watchdog = {
+            let groups = Arc::clone(&groups);
+            let timed_out = Arc::clone(&timed_out);
+            thread::spawn(move || {
+                if stopped.recv_timeout(limit) == Err(mpsc::RecvTimeoutError::Timeout) {
+                    timed_out.store(true, Ordering::SeqCst);
+                    kill_groups(&lock(&groups));
+                }
+            })
+        };
+        Ok(Sandbox {
+            dir,
+            claim,
+            binaries,
+            groups,
+            timed_out,
+            deadline: Instant::now() + limit,
+            watchdog_stop: Some(stop),
+            watchdog: Some(watchdog),
+        })
+    }
+
+    /// The sandbox directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A path inside the sandbox directory.
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The key `ftok(sandbox dir, proj_id)`, computed by the grader itself.
+    pub fn key(&self, proj_id: u8) -> libc::key_t {
+        ipc::ftok(self.path(), proj_id).unwrap_or(-1)
+    }
+
+    /// Whether the watchdog fired.
+    pub fn timed_out(&self) -> bool {
+        self.timed_out.load(Ordering::SeqCst)
+    }
+
+    /// Time left before the test's limit.
+    pub fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// A command running binary `name` of the package under test.
+    pub fn cmd(&self, name: &str) -> Cmd {
+        Cmd {
+            program: name.to_string(),
+            args: Vec::new(),
+            stdin: Input::Null,
+            env: Vec::new(),
+            limit: None,
+        }
+    }
+
+    /// Starts `cmd` in the background.
+    pub fn spawn(&self, cmd: Cmd) -> Result<Proc> {
+        let path = self.binaries.get(&cmd.program).with_context(|| {
+            format!(
+                "the package has no binary named `{}` (it has: {})",
+                cmd.program,
+                self.binaries.keys().cloned().collect::<Vec<_>>().join(", ")
+            )
+        })?;
+        let mut command = Command::new(path);
+        command
+            .args(&cmd.args)
+            .current_dir(self.path())
+            .env("RUST_BACKTRACE", "0")
+            .env("NO_COLOR", "1")
+            .env("XDG_RUNTIME_DIR", self.path())
+            .env("TMPDIR", self.path())
+            .env_remove("RUST_LOG")
+            .envs(cmd.env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .stdin(match cmd.stdin {
+                Input::Null => Stdio::null(),
+                Input::Bytes(_) | Input::Piped => Stdio::piped(),
+            })
+            .process_group(0);
+        // SAFETY: the closure runs in the child between fork and exec, where only
+        // async-signal-safe calls are allowed; prctl is one. It asks the kernel to kill
+        // the child if the grader's thread dies, so even a killed grader leaves no orphan.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let mut child = command
+            .spawn()
+            .with_context(|| format!("cannot start {}", cmd.program))?;
+        let pid = child.id() as i32;
+        lock(&self.groups).push(pid);
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let mut readers = Vec::new();
+        if let Some(out) = child.stdout.take() {
+            readers.push(collect(out, Arc::clone(&stdout)));
+        }
+        if let Some(err) = child.stderr.take() {
+            readers.push(collect(err, Arc::clone(&stderr)));
+        }
+        let mut stdin = child.stdin.take();
+        if let Input::Bytes(bytes) = cmd.stdin
+            && let Some(mut pipe) = stdin.take()
+        {
+            // A writer thread, so a child that never reads cannot block the test.
+            thread::spawn(move || {
+                let _ = pipe.write_all(&bytes);
+            });
+        }
+        let limit = cmd
+            .limit
+            .unwrap_or(DEFAULT_COMMAND_LIMIT)
+            .min(self.remaining());
+        Ok(Proc {
+            name: cmd.program,
+            child,
+            stdout,
+            stderr,
+            readers,
+            stdin,
+            status: None,
+            limit,
+        })
+    }
+
+    /// Runs `cmd` to completion (killing it at its limit) and returns what it printed.
+    pub fn run(&self, cmd: Cmd) -> Result<Output> {
+        let mut proc = self.spawn(cmd)?;
+        let limit = proc.limit;
+        proc.wait(limit)
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.watchdog_stop.take();
+        if let Some(watchdog) = self.watchdog.take() {
+            let _ = watchdog.join();
+        }
+        kill_groups(&lock(&self.groups));
+        // Every System V object whose key comes from the sandbox or a directory in it.
+        let mut paths = vec![self.path().to_path_buf()];
+        if let Ok(entries) = std::fs::read_dir(self.path()) {
+            paths.extend(
+                entries
+                    .flatten()
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                    .map(|e| e.path()),
+            );
+        }
+        for path in paths {
+            for proj in 0..=255u8 {
+                if let Some(key) = ipc::ftok(&path, proj) {
+                    ipc::remove_key(key);
+                }
+            }
+        }
+        lock(&CLAIMED).remove(&self.claim);
+    }
+}
+
+/// Sends SIGKILL to each process group.
+fn kill_groups(groups: &[i32]) {
+    for &pgid in groups {
+        // SAFETY: kill takes plain integers; a negative pid addresses the process group
+        // that our child leads, and a group that is already gone just gives ESRCH.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+    }
+}
+
+/// Copies everything `source` produces into `sink`, on a thread of its own.
+fn collect(mut source: impl Read + Send + 'static, sink: Arc<Mutex<Vec<u8>>>) -> JoinHandle<()> {
+    thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n) = source.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            lock(&sink).extend_from_slice(&chunk[..n]);
+        }
+    })
+}
+
+/// What a command reads on stdin.
+enum Input {
+    /// Nothing (`/dev/null`).
+    Null,
+    /// These bytes, then end of file.
+    Bytes(Vec<u8>),
+    /// A pipe the test writes to with [`Proc::write`].
+    Piped,
+}
+
+/// A command to run in the sandbox, built like `std::process::Command`.
+pub struct Cmd {
+    /// The binary's name.
+    program: String,
+    /// Its arguments.
+    args: Vec<OsString>,
+    /// Its stdin.
+    stdin: Input,
+    /// Extra environment variables.
+    env: Vec<(String, String)>,
+    /// Its time limit, if not the default.
+    limit: Option<Duration>,
+}
+
+impl Cmd {
+    /// Adds an argument.
+    pub fn arg(mut self, arg: impl Into<OsString>) -> Cmd {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Adds arguments.
+    pub fn args<I: IntoIterator<Item = S>, S: Into<OsString>>(mut self, args: I) -> Cmd {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Feeds `bytes` on stdin, then end of file.
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Cmd {
+        self.stdin = Input::Bytes(bytes.into());
+        self
+    }
+
+    /// Keeps stdin open as a pipe for [`Proc::write`].
+    pub fn stdin_piped(mut self) -> Cmd {
+        self.stdin = Input::Piped;
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, key: &str, value: &str) -> Cmd {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Sets the command's time limit.
+    pub fn limit(mut self, limit: Duration) -> Cmd {
+        self.limit = Some(limit);
+        self
+    }
+}
+
+/// A running (or finished) child process.
+pub struct Proc {
+    /// The binary's name, for messages.
+    name: String,
+    /// The child.
+    child: Child,
+    /// What it printed on stdout so far.
+    stdout: Arc<Mutex<Vec<u8>>>,
+    /// What it printed on stderr so far.
+    stderr: Arc<Mutex<Vec<u8>>>,
+    /// The threads collecting its output.
+    readers: Vec<JoinHandle<()>>,
+    /// Its stdin, if piped.
+    stdin: Option<ChildStdin>,
+    /// Its exit status, once reaped.
+    status: Option<ExitStatus>,
+    /// Its time limit.
+    limit: Duration,
+}
+
+impl Proc {
+    /// The process id.
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// Whether it is still running.
+    pub fn is_running(&mut self) -> bool {
+        if self.status.is_none() {
+            self.status = self.child.try_wait().ok().flatten();
+        }
+        self.status.is_none()
+    }
+
+    /// Sends `signal` to the process.
+    pub fn signal(&self, signal: i32) {
+        if self.status.is_none() {
+            // SAFETY: kill takes plain integers; our child is not yet reaped, so its pid
+            // cannot have been reused.
+            unsafe {
+                libc::kill(self.pid(), signal);
+            }
+        }
+    }
+
+    /// Writes `bytes` to its stdin (which must be piped).
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        let stdin = self.stdin.as_mut().context("stdin is not piped")?;
+        stdin
+            .write_all(bytes)
+            .and_then(|()| stdin.flush())
+            .with_context(|| format!("cannot write to the stdin of {}", self.name))
+    }
+
+    /// Closes its stdin (end of file).
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Everything it printed on stdout so far.
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&lock(&self.stdout)).into_owned()
+    }
+
+    /// Everything it printed on stderr so far.
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&lock(&self.stderr)).into_owned()
+    }
+
+    /// Waits until its stdout satisfies `done` (returning the text), or fails after
+    /// `limit` with what it printed.
+    pub fn wait_for_stdout(
+        &mut self,
+        limit: Duration,
+        what: &str,
+        done: impl Fn(&str) -> bool,
+    ) -> Result<String> {
+        let end = Instant::now() + limit;
+        loop {
+            let text = self.stdout_text();
+            if done(&text) {
+                return Ok(text);
+            }
+            if !self.is_running() {
+                // Let the reader threads drain the pipes before the last look.
+                thread::sleep(Duration::from_millis(50));
+                let text = self.stdout_text();
+                if done(&text) {
+                    return Ok(text);
+                }
+                bail!(
+                    "{} exited ({}) before printing {what}; stdout: {}; stderr: {}",
+                    self.name,
+                    describe_status(self.status),
+                    excerpt(&text),
+                    excerpt(&self.stderr_text())
+                );
+            }
+            if Instant::now() >= end {
+                bail!(
+                    "{} did not print {what} within {limit:?}; stdout so far: {}; stderr: {}",
+                    self.name,
+                    excerpt(&text),
+                    excerpt(&self.stderr_text())
+                );
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits for it to exit, killing it after `limit`, and returns its output.
+    pub fn wait(&mut self, limit: Duration) -> Result<Output> {
+        let end = Instant::now() + limit;
+        while self.is_running() {
+            if Instant::now() >= end {
+                self.kill();
+                return Err(anyhow!(
+                    "{} did not exit within {limit:?} and was killed; stdout: {}; stderr: {}",
+                    self.name,
+                    excerpt(&self.stdout_text()),
+                    excerpt(&self.stderr_text())
+                ));
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        self.stdin = None;
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+        Ok(Output {
+            name: self.name.clone(),
+            status: self.status.unwrap_or_else(|| ExitStatus::from_raw(-1)),
+            stdout: lock(&self.stdout).clone(),
+            stderr: lock(&self.stderr).clone(),
+        })
+    }
+
+    /// Kills its whole process group and reaps it.
+    pub fn kill(&mut self) {
+        kill_groups(&[self.pid()]);
+        if self.status.is_none() {
+            self.status = self.child.wait().ok();
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// What a finished command did.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The binary's name.
+    pub name: String,
+    /// How it exited.
+    pub status: ExitStatus,
+    /// Its stdout.
+    pub stdout: Vec<u8>,
+    /// Its stderr.
+    pub stderr: Vec<u8>,
+}
+
+impl Output {
+    /// Its exit code (`None` if killed by a signal).
+    pub fn code(&self) -> Option<i32> {
+        self.status.code()
+    }
+
+    /// Whether it exited with status 0.
+    pub fn success(&self) -> bool {
+        self.status.success()
+    }
+
+    /// Stdout as text (invalid UTF-8 replaced).
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// Stderr as text (invalid UTF-8 replaced).
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    /// One line describing the run, for failure messages.
+    pub fn describe(&self) -> String {
+        format!(
+            "{}{} {}; stdout: {}; stderr: {}",
+            stub_note(&self.stderr_text()),
+            self.name,
+            describe_status(Some(self.status)),
+            excerpt(&self.stdout_text()),
+            excerpt(&self.stderr_text())
+        )
+    }
+
+    /// Fails with a description unless it exited with status 0.
+    pub fn expect_success(&self, doing: &str) -> Result<&Output> {
+        if self.success() {
+            Ok(self)
+        } else {
+            bail!("{doing}: {}", self.describe())
+        }
+    }
+}
+
+/// "reached the stub of exercise N.M: " when `stderr` shows a `todo!` stub's panic.
+pub fn stub_note(stderr: &str) -> String {
+    const MARK: &str = "not yet implemented: exercise ";
+    match stderr.find(MARK) {
+        Some(at) => {
+            let id: String = stderr[at + MARK.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            format!("reached the unfinished stub of exercise {id} (todo!): ")
+        }
+        None => String::new(),
+    }
+}
+
+/// "exited with status N" or "was killed by signal N".
+fn describe_status(status: Option<ExitStatus>) -> String {
+    match status {
+        None => "is still running".into(),
+        Some(s) => match (s.code(), s.signal()) {
+            (Some(code), _) => format!("exited with status {code}"),
+            (None, Some(signal)) => format!("was killed by signal {signal}"),
+            _ => "ended".into(),
+        },
+    }
+}
+
+/// The text quoted, or its end if it is long (panics and errors are at the end).
+pub fn excerpt(text: &str) -> String {
+    const MAX: usize = 1500;
+    let text = text.trim_end();
+    if text.is_empty() {
+        return "(nothing)".into();
+    }
+    if text.len() <= MAX {
+        return format!("{text:?}");
+    }
+    let mut start = text.len() - MAX;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    format!("\"...{}\"", &text[start..].escape_debug())
+}

@@ -1,0 +1,537 @@
+//! Grader of step 1: message queues. Black-box tests of `step01-send`, `step01-recv` and
+//! `step01-rm`, checked against what the kernel says (via the grader's own `ipc` module).
+//!
+//! Run with `make check-step 1` (your code in steps/) or `make check-step 1 IMPL=solutions`.
+
+mod harness;
+
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail, ensure};
+use harness::{Sandbox, Step, Test, ipc};
+
+fn main() -> std::process::ExitCode {
+    harness::run(
+        Step {
+            number: 1,
+            title: "message queues",
+            package: "step01-message-queue",
+        },
+        vec![
+            Test {
+                name: "missing_key_file_is_reported_by_name",
+                exercise: "1.1",
+                points: 5,
+                seconds: 20,
+                hint: "Key::from_path must return IpcError::KeyFile (with the path) when ftok returns -1.",
+                run: missing_key_file_is_reported_by_name,
+            },
+            Test {
+                name: "keys_come_from_ftok_of_path_and_project_id",
+                exercise: "1.1",
+                points: 10,
+                seconds: 20,
+                hint: "Pass the path as a C string and the project id as an int to libc::ftok; \
+                       different project ids must give different queues.",
+                run: keys_come_from_ftok_of_path_and_project_id,
+            },
+            Test {
+                name: "create_makes_a_queue_with_the_given_mode",
+                exercise: "1.2",
+                points: 10,
+                seconds: 20,
+                hint: "MessageQueue::get must pass `flags` (IPC_CREAT | IPC_EXCL | mode) to msgget unchanged.",
+                run: create_makes_a_queue_with_the_given_mode,
+            },
+            Test {
+                name: "opening_a_missing_queue_fails_clearly",
+                exercise: "1.2",
+                points: 10,
+                seconds: 20,
+                hint: "msgget(key, 0) on a key without a queue returns -1 with ENOENT: return that error \
+                       (retry_on_eintr does it), do not panic or create a queue.",
+                run: opening_a_missing_queue_fails_clearly,
+            },
+            Test {
+                name: "exact_bytes_round_trip",
+                exercise: "1.3",
+                points: 10,
+                seconds: 20,
+                hint: "Send exactly payload.len() bytes (the size excludes mtype) from a MessageBuffer \
+                       built with MessageBuffer::for_send.",
+                run: exact_bytes_round_trip,
+            },
+            Test {
+                name: "oversize_payload_is_refused_and_nothing_is_sent",
+                exercise: "1.3",
+                points: 10,
+                seconds: 20,
+                hint: "Compare payload.len() with limits::msgmax() before calling msgsnd and return \
+                       IpcError::TooLarge; exactly msgmax bytes must still be accepted.",
+                run: oversize_payload_is_refused_and_nothing_is_sent,
+            },
+            Test {
+                name: "non_positive_type_is_refused",
+                exercise: "1.3",
+                points: 5,
+                seconds: 20,
+                hint: "msgsnd needs mtype > 0: return IpcError::InvalidType before the call.",
+                run: non_positive_type_is_refused,
+            },
+            Test {
+                name: "receiver_started_first_blocks_then_gets_the_message",
+                exercise: "1.4",
+                points: 10,
+                seconds: 30,
+                hint: "Without IPC_NOWAIT msgrcv blocks until a message arrives; a stop and continue \
+                       (SIGSTOP, SIGCONT) makes it fail with EINTR, which must be retried (retry_on_eintr).",
+                run: receiver_started_first_blocks_then_gets_the_message,
+            },
+            Test {
+                name: "type_filter_takes_only_the_asked_type",
+                exercise: "1.4",
+                points: 8,
+                seconds: 30,
+                hint: "Pass msgtyp to msgrcv unchanged: 0 = any, > 0 = exactly that type, < 0 = lowest \
+                       type up to |msgtyp|. Other messages must stay queued.",
+                run: type_filter_takes_only_the_asked_type,
+            },
+            Test {
+                name: "messages_of_one_type_arrive_in_order",
+                exercise: "1.4",
+                points: 6,
+                seconds: 30,
+                hint: "Each msgrcv takes the oldest matching message; return its bytes and its mtype.",
+                run: messages_of_one_type_arrive_in_order,
+            },
+            Test {
+                name: "nowait_on_an_empty_queue_reports_no_message",
+                exercise: "1.4",
+                points: 6,
+                seconds: 20,
+                hint: "With IPC_NOWAIT and nothing matching, msgrcv fails with ENOMSG: return Ok(None), \
+                       which step01-recv reports as exit status 3.",
+                run: nowait_on_an_empty_queue_reports_no_message,
+            },
+            Test {
+                name: "removal_leaves_no_queue_behind",
+                exercise: "1.5",
+                points: 10,
+                seconds: 20,
+                hint: "Call msgctl(id, IPC_RMID, null) and check its return value.",
+                run: removal_leaves_no_queue_behind,
+            },
+        ],
+    )
+}
+
+// ---------------------------------------------------------------- helpers
+
+/// `step01-send` with the sandbox as key file, creating the queue.
+fn send(sb: &Sandbox, mtype: i64, text: &str) -> Result<()> {
+    let path = sb.path().to_owned();
+    let out = sb.run(
+        sb.cmd("step01-send")
+            .arg("--path")
+            .arg(&path)
+            .arg("--create")
+            .arg("--type")
+            .arg(mtype.to_string())
+            .arg(text),
+    )?;
+    out.expect_success(&format!("sending {text:?} as type {mtype}"))?;
+    Ok(())
+}
+
+/// `step01-recv` with extra arguments; returns the finished process's output.
+fn recv(sb: &Sandbox, extra: &[&str]) -> Result<harness::Output> {
+    let path = sb.path().to_owned();
+    sb.run(sb.cmd("step01-recv").arg("--path").arg(&path).args(extra))
+}
+
+/// Fails if a binary's stderr shows a panic rather than a clear error.
+fn ensure_no_panic(out: &harness::Output) -> Result<()> {
+    ensure!(
+        !out.stderr_text().contains("panicked"),
+        "expected a clear error message, but the program panicked: {}",
+        out.describe()
+    );
+    Ok(())
+}
+
+/// Messages in the sandbox's queue (project id 1), as the kernel counts them.
+fn queued(sb: &Sandbox) -> Result<u64> {
+    match ipc::queue_info(sb.key(1)) {
+        Some(info) => Ok(info.messages),
+        None => bail!("there is no queue for the sandbox's key {:#x}", sb.key(1)),
+    }
+}
+
+// ---------------------------------------------------------------- tests
+
+fn missing_key_file_is_reported_by_name(sb: &mut Sandbox) -> Result<()> {
+    let missing = sb.join("no-such-file");
+    let out = sb.run(
+        sb.cmd("step01-send")
+            .arg("--path")
+            .arg(&missing)
+            .arg("--create")
+            .arg("hi"),
+    )?;
+    ensure_no_panic(&out)?;
+    ensure!(
+        !out.success(),
+        "sending with a missing key file must fail: {}",
+        out.describe()
+    );
+    let stderr = out.stderr_text();
+    ensure!(
+        stderr.contains(&*missing.to_string_lossy()) && stderr.contains("No such file"),
+        "the error must name the missing path and say \"No such file or directory\": {}",
+        out.describe()
+    );
+    Ok(())
+}
+
+fn keys_come_from_ftok_of_path_and_project_id(sb: &mut Sandbox) -> Result<()> {
+    let path = sb.path().to_owned();
+    for (proj, text) in [(1, "one"), (7, "seven")] {
+        sb.run(sb.cmd("step01-send").arg("--path").arg(&path).args([
+            "--create",
+            "--proj-id",
+            &proj.to_string(),
+            text,
+        ]))?
+        .expect_success("sending with a project id")?;
+    }
+    let one = ipc::find(ipc::Kind::Queue, sb.key(1));
+    let seven = ipc::find(ipc::Kind::Queue, sb.key(7));
+    ensure!(
+        one.is_some() && seven.is_some() && one != seven,
+        "expected two queues, under ftok(dir, 1) = {:#x} and ftok(dir, 7) = {:#x}; found ids {one:?} and {seven:?}",
+        sb.key(1),
+        sb.key(7)
+    );
+    for key in [sb.key(1), sb.key(7)] {
+        let messages = ipc::queue_info(key).map_or(0, |i| i.messages);
+        ensure!(
+            messages == 1,
+            "queue of key {key:#x} should hold 1 message, holds {messages}"
+        );
+    }
+    Ok(())
+}
+
+fn create_makes_a_queue_with_the_given_mode(sb: &mut Sandbox) -> Result<()> {
+    let path = sb.path().to_owned();
+    sb.run(
+        sb.cmd("step01-send")
+            .arg("--path")
+            .arg(&path)
+            .args(["--create", "--mode", "640", "hello"]),
+    )?
+    .expect_success("sending with --create --mode 640")?;
+    let Some(info) = ipc::queue_info(sb.key(1)) else {
+        bail!(
+            "no queue exists under the key ftok(dir, 1) = {:#x} after --create",
+            sb.key(1)
+        );
+    };
+    ensure!(
+        info.mode == 0o640,
+        "the queue's mode is {:o}, expected 640",
+        info.mode
+    );
+    ensure!(
+        info.messages == 1,
+        "the queue holds {} messages, expected 1",
+        info.messages
+    );
+    Ok(())
+}
+
+fn opening_a_missing_queue_fails_clearly(sb: &mut Sandbox) -> Result<()> {
+    let path = sb.path().to_owned();
+    let out = sb.run(sb.cmd("step01-send").arg("--path").arg(&path).arg("hello"))?;
+    ensure_no_panic(&out)?;
+    ensure!(
+        !out.success(),
+        "sending to a queue that does not exist (no --create) must fail: {}",
+        out.describe()
+    );
+    let stderr = out.stderr_text();
+    ensure!(
+        stderr.contains("msgget") && stderr.contains("No such file"),
+        "the error must name the failing call (msgget) and its errno (No such file or directory): {}",
+        out.describe()
+    );
+    ensure!(
+        ipc::find(ipc::Kind::Queue, sb.key(1)).is_none(),
+        "opening without --create must not create a queue"
+    );
+    Ok(())
+}
+
+fn exact_bytes_round_trip(sb: &mut Sandbox) -> Result<()> {
+    let path = sb.path().to_owned();
+    let binary: Vec<u8> = (0..=255u8).rev().chain([0, 0, b'\n', 0xff]).collect();
+    let payloads: [&[u8]; 4] = [
+        b"hello, queue",
+        "h\u{e9}llo \u{2603} w\u{f6}rld".as_bytes(),
+        &binary,
+        b"",
+    ];
+    for payload in payloads {
+        sb.run(
+            sb.cmd("step01-send")
+                .arg("--path")
+                .arg(&path)
+                .args(["--create", "--type", "4"])
+                .stdin(payload),
+        )?
+        .expect_success("sending a payload from stdin")?;
+        let info = ipc::queue_info(sb.key(1)).unwrap_or(ipc::QueueInfo {
+            messages: 0,
+            bytes: 0,
+            mode: 0,
+        });
+        ensure!(
+            info.messages == 1 && info.bytes == payload.len() as u64,
+            "after sending {} bytes the kernel reports {} message(s) of {} bytes in the queue",
+            payload.len(),
+            info.messages,
+            info.bytes
+        );
+        let out = recv(sb, &["--raw"])?;
+        out.expect_success("receiving with --raw")?;
+        ensure!(
+            out.stdout == payload,
+            "sent {} bytes {:?}, received {} bytes {:?}",
+            payload.len(),
+            payload.escape_ascii().to_string(),
+            out.stdout.len(),
+            out.stdout.escape_ascii().to_string()
+        );
+    }
+    Ok(())
+}
+
+fn oversize_payload_is_refused_and_nothing_is_sent(sb: &mut Sandbox) -> Result<()> {
+    let msgmax: usize = std::fs::read_to_string("/proc/sys/kernel/msgmax")?
+        .trim()
+        .parse()?;
+    let path = sb.path().to_owned();
+    let out = sb.run(
+        sb.cmd("step01-send")
+            .arg("--path")
+            .arg(&path)
+            .arg("--create")
+            .stdin(vec![b'x'; msgmax + 1]),
+    )?;
+    ensure_no_panic(&out)?;
+    ensure!(
+        !out.success(),
+        "a payload of msgmax + 1 = {} bytes must be refused: {}",
+        msgmax + 1,
+        out.describe()
+    );
+    ensure!(
+        out.stderr_text().contains("msgmax"),
+        "the error must say the payload is larger than msgmax: {}",
+        out.describe()
+    );
+    ensure!(
+        queued(sb)? == 0,
+        "a refused payload must not reach the queue, but it holds {} message(s)",
+        queued(sb)?
+    );
+    let out = sb.run(
+        sb.cmd("step01-send")
+            .arg("--path")
+            .arg(&path)
+            .stdin(vec![b'y'; msgmax]),
+    )?;
+    out.expect_success(&format!(
+        "a payload of exactly msgmax = {msgmax} bytes must be accepted"
+    ))?;
+    ensure!(
+        queued(sb)? == 1,
+        "after sending msgmax bytes the queue holds {} messages, expected 1",
+        queued(sb)?
+    );
+    Ok(())
+}
+
+fn non_positive_type_is_refused(sb: &mut Sandbox) -> Result<()> {
+    let path = sb.path().to_owned();
+    for mtype in ["0", "-3"] {
+        let out = sb.run(
+            sb.cmd("step01-send")
+                .arg("--path")
+                .arg(&path)
+                .args(["--create", "--type", mtype, "x"]),
+        )?;
+        ensure_no_panic(&out)?;
+        ensure!(
+            !out.success(),
+            "type {mtype} must be refused: {}",
+            out.describe()
+        );
+        ensure!(
+            out.stderr_text().contains("positive"),
+            "the error must say the type must be positive: {}",
+            out.describe()
+        );
+        ensure!(
+            queued(sb)? == 0,
+            "a refused message must not reach the queue"
+        );
+    }
+    Ok(())
+}
+
+fn receiver_started_first_blocks_then_gets_the_message(sb: &mut Sandbox) -> Result<()> {
+    let path = sb.path().to_owned();
+    let mut receiver = sb.spawn(
+        sb.cmd("step01-recv")
+            .arg("--path")
+            .arg(&path)
+            .arg("--create")
+            .limit(Duration::from_secs(20)),
+    )?;
+    let start = Instant::now();
+    while ipc::find(ipc::Kind::Queue, sb.key(1)).is_none() {
+        ensure!(
+            receiver.is_running(),
+            "step01-recv --create exited early: stderr {}",
+            receiver.stderr_text()
+        );
+        ensure!(
+            start.elapsed() < Duration::from_secs(5),
+            "step01-recv --create made no queue within 5 s"
+        );
+        sleep(Duration::from_millis(20));
+    }
+    sleep(Duration::from_millis(300));
+    ensure!(
+        receiver.is_running(),
+        "the receiver must wait for a message, but it exited: {}",
+        receiver.wait(Duration::from_secs(1))?.describe()
+    );
+    // A stop and continue interrupts msgrcv with EINTR on Linux (signal(7)).
+    receiver.signal(libc::SIGSTOP);
+    sleep(Duration::from_millis(100));
+    receiver.signal(libc::SIGCONT);
+    sleep(Duration::from_millis(300));
+    ensure!(
+        receiver.is_running(),
+        "after SIGSTOP and SIGCONT the receiver must go on waiting, but it exited: {}",
+        receiver.wait(Duration::from_secs(1))?.describe()
+    );
+    send(sb, 1, "hello from the sender")?;
+    let out = receiver.wait(Duration::from_secs(5))?;
+    out.expect_success("the receiver")?;
+    ensure!(
+        out.stdout_text() == "[type 1] hello from the sender\n",
+        "expected the receiver to print \"[type 1] hello from the sender\", got {:?}",
+        out.stdout_text()
+    );
+    Ok(())
+}
+
+fn type_filter_takes_only_the_asked_type(sb: &mut Sandbox) -> Result<()> {
+    for (mtype, text) in [(1, "a"), (2, "b"), (1, "c"), (3, "d")] {
+        send(sb, mtype, text)?;
+    }
+    let steps: [(&[&str], &str, u64); 4] = [
+        (&["--type", "2"], "[type 2] b\n", 3),
+        (&["--up-to", "3"], "[type 1] a\n", 2),
+        (&[], "[type 1] c\n", 1),
+        (&["--type", "3", "--nowait"], "[type 3] d\n", 0),
+    ];
+    for (args, expected, left) in steps {
+        let out = recv(sb, args)?;
+        out.expect_success(&format!("receiving with {args:?}"))?;
+        ensure!(
+            out.stdout_text() == expected,
+            "after sending a(1) b(2) c(1) d(3), receiving with {args:?} should print {expected:?}, printed {:?}",
+            out.stdout_text()
+        );
+        ensure!(
+            queued(sb)? == left,
+            "{left} message(s) should be left in the queue, the kernel counts {}",
+            queued(sb)?
+        );
+    }
+    Ok(())
+}
+
+fn messages_of_one_type_arrive_in_order(sb: &mut Sandbox) -> Result<()> {
+    for i in 0..12 {
+        send(sb, 5, &format!("m{i}"))?;
+        send(sb, 6, &format!("other{i}"))?;
+    }
+    let out = recv(sb, &["--type", "5", "--count", "12"])?;
+    out.expect_success("receiving 12 messages of type 5")?;
+    let expected: String = (0..12).map(|i| format!("[type 5] m{i}\n")).collect();
+    ensure!(
+        out.stdout_text() == expected,
+        "expected m0..m11 in order, got {:?}",
+        out.stdout_text()
+    );
+    ensure!(
+        queued(sb)? == 12,
+        "the 12 messages of type 6 must stay queued; the kernel counts {}",
+        queued(sb)?
+    );
+    Ok(())
+}
+
+fn nowait_on_an_empty_queue_reports_no_message(sb: &mut Sandbox) -> Result<()> {
+    let path = sb.path().to_owned();
+    let out = sb.run(
+        sb.cmd("step01-recv")
+            .arg("--path")
+            .arg(&path)
+            .args(["--create", "--nowait"]),
+    )?;
+    ensure_no_panic(&out)?;
+    ensure!(
+        out.code() == Some(3) && out.stderr_text().contains("no message"),
+        "--nowait on an empty queue must print \"no message\" and exit with status 3: {}",
+        out.describe()
+    );
+    send(sb, 8, "keep me")?;
+    let out = recv(sb, &["--type", "9", "--nowait"])?;
+    ensure!(
+        out.code() == Some(3),
+        "--nowait with no message of type 9 must exit with status 3: {}",
+        out.describe()
+    );
+    ensure!(queued(sb)? == 1, "the message of type 8 must stay queued");
+    Ok(())
+}
+
+fn removal_leaves_no_queue_behind(sb: &mut Sandbox) -> Result<()> {
+    send(sb, 1, "soon gone")?;
+    ensure!(
+        ipc::find(ipc::Kind::Queue, sb.key(1)).is_some(),
+        "sending with --create made no queue"
+    );
+    let path = sb.path().to_owned();
+    let out = sb.run(sb.cmd("step01-rm").arg("--path").arg(&path))?;
+    out.expect_success("removing the queue")?;
+    ensure!(
+        ipc::find(ipc::Kind::Queue, sb.key(1)).is_none(),
+        "after step01-rm, msgget(key, 0) still finds a queue"
+    );
+    let out = sb.run(sb.cmd("step01-rm").arg("--path").arg(&path))?;
+    ensure_no_panic(&out)?;
+    ensure!(
+        !out.success(),
+        "removing a queue that is gone must fail: {}",
+        out.describe()
+    );
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! `make clean-ipc`: removes what a killed grader or demo left behind.
+//!
+//! Graders and the demo work in directories named `ipc-course-*` under the temporary
+//! directory, and make their keys with ftok from those directories. A grader that was
+//! killed (say with Ctrl-C twice) cannot clean up, so this finds those directories,
+//! removes every System V object keyed from them (any project id), then the directories.
+
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+/// Removes the IPC objects keyed from `path` (any project id); returns how many.
+pub fn remove_objects_of(path: &Path) -> usize {
+    let Ok(c_path) = CString::new(path.as_os_str().as_bytes()) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for proj in 0..=255 {
+        // SAFETY: `c_path` is a valid NUL-terminated string for the duration of the call.
+        let key = unsafe { libc::ftok(c_path.as_ptr(), proj) };
+        if key == -1 {
+            return removed;
+        }
+        // SAFETY: the *get calls with flags 0 only look objects up; IPC_RMID ignores the
+        // buffer argument, so passing null is allowed.
+        unsafe {
+            let id = libc::msgget(key, 0);
+            if id != -1 && libc::msgctl(id, libc::IPC_RMID, std::ptr::null_mut()) == 0 {
+                removed += 1;
+            }
+            let id = libc::shmget(key, 0, 0);
+            if id != -1 && libc::shmctl(id, libc::IPC_RMID, std::ptr::null_mut()) == 0 {
+                removed += 1;
+            }
+            let id = libc::semget(key, 0, 0);
+            if id != -1 && libc::semctl(id, 0, libc::IPC_RMID) == 0 {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
+/// Cleans the leftover `ipc-course-*` directories and the given extra paths.
+pub fn clean(extra: &[PathBuf]) -> Result<()> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(std::env::temp_dir())?
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("ipc-course-"))
+        .map(|e| e.path())
+        .collect();
+    let leftovers = dirs.len();
+    dirs.extend(extra.iter().cloned());
+    let mut objects = 0;
+    for dir in &dirs {
+        objects += remove_objects_of(dir);
+    }
+    for dir in dirs.iter().take(leftovers) {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    println!(
+        "removed {objects} IPC object(s) and {leftovers} leftover director{} of the course",
+        if leftovers == 1 { "y" } else { "ies" }
+    );
+    Ok(())
+}

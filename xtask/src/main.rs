@@ -1,0 +1,94 @@
+//! Maintainer and grading tooling for the course, run as `cargo xtask COMMAND`
+//! (the Makefile wraps each command in a target).
+//!
+//! ## Layout
+//!
+//! - [`clean`]: removing what a killed grader or demo left behind.
+//! - [`exercises`]: the exercise markers in the solutions and the stubs that replace them.
+//! - [`tree`]: the `solutions/` tree and the files generated from it.
+//! - [`skeleton`]: keeping `steps/` in step with `solutions/` (sync, check, reset, mutants).
+//! - [`grading`]: the progress table and the proof that the grader is honest.
+
+mod clean;
+mod exercises;
+mod grading;
+mod skeleton;
+mod tree;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Course tooling: generate the skeleton, reset exercises, grade, verify the grader.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Regenerate steps/ from solutions/ (refuses to overwrite edited exercises).
+    Sync {
+        /// Overwrite exercises that hold edits.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Fail if steps/ differs from what `sync` would write.
+    Check,
+    /// Restore the stub of one exercise in steps/.
+    Reset {
+        /// The exercise id, e.g. 1.3.
+        id: String,
+    },
+    /// List every exercise with its points and task.
+    Exercises,
+    /// Write the solutions with one exercise stubbed to DIR.
+    Mutant {
+        /// The exercise id to stub.
+        id: String,
+        /// Where to write the workspace.
+        dir: PathBuf,
+    },
+    /// Grade every step and print a progress table.
+    Grade {
+        /// `steps` (default), `solutions`, or a workspace directory.
+        #[arg(long, default_value = "steps")]
+        implementation: String,
+    },
+    /// Remove IPC objects and directories left by a killed grader or demo.
+    CleanIpc {
+        /// Extra key paths (e.g. a room directory) whose objects to remove.
+        paths: Vec<PathBuf>,
+    },
+    /// Prove the grader honest: solutions 100, skeleton low, each exercise graded.
+    VerifyGrader {
+        /// Only this step.
+        #[arg(long)]
+        step: Option<u32>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let course = tree::Course::locate();
+    let result = match cli.command {
+        Cmd::Sync { force } => skeleton::sync(&course, force),
+        Cmd::Check => skeleton::check(&course),
+        Cmd::Reset { id } => skeleton::reset(&course, &id),
+        Cmd::Exercises => grading::list(&course),
+        Cmd::Mutant { id, dir } => skeleton::mutant(&course, &id, &dir),
+        Cmd::Grade { implementation } => grading::grade(&course, &implementation),
+        Cmd::CleanIpc { paths } => clean::clean(&paths),
+        Cmd::VerifyGrader { step } => grading::verify(&course, step),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

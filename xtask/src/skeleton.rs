@@ -1,0 +1,193 @@
+//! Keeping `steps/` in step with `solutions/`: sync, check and reset.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::exercises::{self, Exercise, Part};
+use crate::tree::{Course, existing_files, read_text, write_if_changed};
+
+/// Why a skeleton file cannot be overwritten without losing a student's work.
+fn edited_regions(rel: &Path, current: &str, exercises: &[Exercise]) -> Vec<String> {
+    let Ok(source) = exercises::parse(&rel.to_string_lossy(), current) else {
+        return vec![format!("{}: exercise markers are damaged", rel.display())];
+    };
+    let mut edited = Vec::new();
+    for part in &source.parts {
+        if let Part::Region {
+            id,
+            uses,
+            indent,
+            body,
+        } = part
+        {
+            let task = exercises
+                .iter()
+                .find(|e| &e.id == id)
+                .map(|e| e.task.as_str())
+                .unwrap_or("");
+            if *body != exercises::stub(id, task, uses, indent) {
+                edited.push(format!(
+                    "{}: exercise {id} has your code in it",
+                    rel.display()
+                ));
+            }
+        }
+    }
+    edited
+}
+
+/// Regenerates `steps/`. Refuses, listing them, when exercise regions hold edits
+/// (a student's work) unless `force` is given.
+pub fn sync(course: &Course, force: bool) -> Result<()> {
+    let exercises = course.exercises()?;
+    let generated = course.generate(|_| true)?;
+    let mut edited = Vec::new();
+    for (rel, contents) in &generated {
+        let path = course.steps().join(rel);
+        if let Ok(current) = fs::read_to_string(&path)
+            && current.as_bytes() != contents.as_slice()
+            && rel.extension().is_some_and(|e| e == "rs")
+        {
+            edited.extend(edited_regions(rel, &current, &exercises));
+        }
+    }
+    if !edited.is_empty() && !force {
+        bail!(
+            "not overwriting your work in steps/:\n  {}\n\
+             Reset one exercise with `make reset-exercise E=ID`, or overwrite everything with \
+             `make sync-exercises FORCE=1` (your code in those regions is lost).",
+            edited.join("\n  ")
+        );
+    }
+    let mut written = 0;
+    for (rel, contents) in &generated {
+        if write_if_changed(&course.steps().join(rel), contents)? {
+            println!("wrote steps/{}", rel.display());
+            written += 1;
+        }
+    }
+    for rel in extra_files(course, &generated.keys().cloned().collect::<Vec<_>>())? {
+        println!(
+            "note: steps/{} has no counterpart in solutions/ (left alone)",
+            rel.display()
+        );
+    }
+    println!(
+        "steps/ is up to date ({written} files written, {} exercises)",
+        exercises.len()
+    );
+    Ok(())
+}
+
+/// Files in `steps/` that the generator would not write.
+fn extra_files(course: &Course, generated: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    Ok(existing_files(&course.steps())?
+        .into_iter()
+        .filter(|rel| !generated.contains(rel))
+        .collect())
+}
+
+/// Fails, listing the differences, when `steps/` is not what `sync` would write.
+pub fn check(course: &Course) -> Result<()> {
+    let generated = course.generate(|_| true)?;
+    let mut problems = Vec::new();
+    for (rel, contents) in &generated {
+        match fs::read(course.steps().join(rel)) {
+            Ok(current) if current == *contents => {}
+            Ok(_) => problems.push(format!(
+                "steps/{} differs from its generated version",
+                rel.display()
+            )),
+            Err(_) => problems.push(format!("steps/{} is missing", rel.display())),
+        }
+    }
+    for rel in extra_files(course, &generated.keys().cloned().collect::<Vec<_>>())? {
+        problems.push(format!(
+            "steps/{} has no counterpart in solutions/",
+            rel.display()
+        ));
+    }
+    if !problems.is_empty() {
+        bail!(
+            "steps/ is out of date with solutions/:\n  {}\nRun `make sync-exercises` and commit the result.",
+            problems.join("\n  ")
+        );
+    }
+    println!("steps/ matches solutions/ ({} files)", generated.len());
+    Ok(())
+}
+
+/// Puts the stub of exercise `id` back in `steps/`, leaving everything else as it is.
+pub fn reset(course: &Course, id: &str) -> Result<()> {
+    let exercises = course.exercises()?;
+    let exercise = exercises
+        .iter()
+        .find(|e| e.id == id)
+        .with_context(|| format!("there is no exercise {id}; `make exercises` lists them"))?;
+    let mut reset_regions = 0;
+    for (rel, solved) in course.sources()? {
+        let has_region = solved
+            .parts
+            .iter()
+            .any(|p| matches!(p, Part::Region { id: rid, .. } if rid == id));
+        if !has_region {
+            continue;
+        }
+        let path = course.steps().join(&rel);
+        let current = read_text(&path)?;
+        let source = exercises::parse(&rel.to_string_lossy(), &current).with_context(|| {
+            format!("the exercise markers in steps/{} are damaged; `make sync-exercises FORCE=1` rewrites the file", rel.display())
+        })?;
+        let mut out = String::new();
+        for part in &source.parts {
+            match part {
+                Part::Text(text) => out.push_str(text),
+                Part::Region {
+                    id: rid,
+                    uses,
+                    indent,
+                    body,
+                } => {
+                    if rid == id {
+                        out.push_str(&exercises::stub(id, &exercise.task, uses, indent));
+                        reset_regions += 1;
+                    } else {
+                        out.push_str(body);
+                    }
+                }
+            }
+        }
+        write_if_changed(&path, out.as_bytes())?;
+    }
+    if reset_regions == 0 {
+        bail!(
+            "the markers of exercise {id} are missing from steps/{}; `make sync-exercises FORCE=1` rewrites the file",
+            exercise.file
+        );
+    }
+    println!(
+        "exercise {id} is back to its stub ({reset_regions} region(s) in steps/{})",
+        exercise.file
+    );
+    Ok(())
+}
+
+/// Writes a copy of the solutions workspace to `out` with exercise `id` stubbed, for
+/// proving that the grader notices when that exercise is missing.
+pub fn mutant(course: &Course, id: &str, out: &Path) -> Result<()> {
+    if !course.exercises()?.iter().any(|e| e.id == id) {
+        bail!("there is no exercise {id}");
+    }
+    let tree = course.generate(|e| e == id)?;
+    for (rel, contents) in &tree {
+        write_if_changed(&out.join(rel), contents)?;
+    }
+    for name in ["Cargo.toml", "Cargo.lock"] {
+        let contents = fs::read(course.solutions().join(name))
+            .with_context(|| format!("cannot read solutions/{name}"))?;
+        write_if_changed(&out.join(name), &contents)?;
+    }
+    Ok(())
+}
