@@ -5,37 +5,41 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::exercises::{self, Exercise, Part};
+use crate::exercises::{self, Part, Source};
 use crate::tree::{Course, existing_files, read_text, write_if_changed};
 
-/// Why a skeleton file cannot be overwritten without losing a student's work.
-fn edited_regions(rel: &Path, current: &str, exercises: &[Exercise]) -> Vec<String> {
-    let Ok(source) = exercises::parse(&rel.to_string_lossy(), current) else {
-        return vec![format!("{}: exercise markers are damaged", rel.display())];
+/// The regions of a parsed file: (exercise id, body), in order.
+fn regions(source: &Source) -> Vec<(&str, &str)> {
+    source
+        .parts
+        .iter()
+        .filter_map(|part| match part {
+            Part::Region { id, body, .. } => Some((id.as_str(), body.as_str())),
+            Part::Text(_) => None,
+        })
+        .collect()
+}
+
+/// Why a skeleton file cannot be overwritten without losing a student's work: its
+/// regions differ from the stubs in `generated`.
+fn edited_regions(rel: &Path, current: &str, generated: &str) -> Vec<String> {
+    let name = rel.to_string_lossy();
+    let (Ok(current), Ok(generated)) = (
+        exercises::parse(&name, current),
+        exercises::parse(&name, generated),
+    ) else {
+        return vec![format!("{name}: exercise markers are damaged")];
     };
-    let mut edited = Vec::new();
-    for part in &source.parts {
-        if let Part::Region {
-            id,
-            uses,
-            indent,
-            body,
-        } = part
-        {
-            let task = exercises
-                .iter()
-                .find(|e| &e.id == id)
-                .map(|e| e.task.as_str())
-                .unwrap_or("");
-            if *body != exercises::stub(id, task, uses, indent) {
-                edited.push(format!(
-                    "{}: exercise {id} has your code in it",
-                    rel.display()
-                ));
-            }
-        }
+    let (current, generated) = (regions(&current), regions(&generated));
+    if current.len() != generated.len() {
+        return vec![format!("{name}: exercise markers were added or removed")];
     }
-    edited
+    current
+        .iter()
+        .zip(&generated)
+        .filter(|(mine, stub)| mine != stub)
+        .map(|((id, _), _)| format!("{name}: exercise {id} has your code in it"))
+        .collect()
 }
 
 /// Regenerates `steps/`. Refuses, listing them, when exercise regions hold edits
@@ -50,7 +54,11 @@ pub fn sync(course: &Course, force: bool) -> Result<()> {
             && current.as_bytes() != contents.as_slice()
             && rel.extension().is_some_and(|e| e == "rs")
         {
-            edited.extend(edited_regions(rel, &current, &exercises));
+            edited.extend(edited_regions(
+                rel,
+                &current,
+                &String::from_utf8_lossy(contents),
+            ));
         }
     }
     if !edited.is_empty() && !force {
@@ -126,15 +134,19 @@ pub fn reset(course: &Course, id: &str) -> Result<()> {
         .iter()
         .find(|e| e.id == id)
         .with_context(|| format!("there is no exercise {id}; `make exercises` lists them"))?;
+    let generated = course.generate(|_| true)?;
     let mut reset_regions = 0;
     for (rel, solved) in course.sources()? {
-        let has_region = solved
-            .parts
-            .iter()
-            .any(|p| matches!(p, Part::Region { id: rid, .. } if rid == id));
+        let has_region = regions(&solved).iter().any(|(rid, _)| *rid == id);
         if !has_region {
             continue;
         }
+        let name = rel.to_string_lossy();
+        // Every region's generated (stubbed and formatted) body, in file order.
+        let stubbed = exercises::parse(&name, &String::from_utf8_lossy(&generated[&rel]))?;
+        let mut stubs = regions(&stubbed)
+            .into_iter()
+            .map(|(_, body)| body.to_string());
         let path = course.steps().join(&rel);
         let current = read_text(&path)?;
         let source = exercises::parse(&rel.to_string_lossy(), &current).with_context(|| {
@@ -144,19 +156,13 @@ pub fn reset(course: &Course, id: &str) -> Result<()> {
         for part in &source.parts {
             match part {
                 Part::Text(text) => out.push_str(text),
-                Part::Region {
-                    id: rid,
-                    uses,
-                    indent,
-                    body,
-                } => {
-                    if rid == id {
-                        out.push_str(&exercises::stub(id, &exercise.task, uses, indent));
+                Part::Region { id: rid, body, .. } => match stubs.next() {
+                    Some(stub) if rid == id => {
+                        out.push_str(&stub);
                         reset_regions += 1;
-                    } else {
-                        out.push_str(body);
                     }
-                }
+                    _ => out.push_str(body),
+                },
             }
         }
         write_if_changed(&path, out.as_bytes())?;

@@ -128,7 +128,9 @@ impl Course {
         let mut tree = Tree::new();
         for rel in self.solution_files()? {
             let contents = match sources.get(&rel) {
-                Some(source) => exercises::render(source, &exercises, &stubbed)?.into_bytes(),
+                Some(source) => rustfmt(&exercises::render(source, &exercises, &stubbed)?)
+                    .with_context(|| format!("cannot format the generated {}", rel.display()))?
+                    .into_bytes(),
                 None => fs::read(self.solutions().join(&rel))
                     .with_context(|| format!("cannot read solutions/{}", rel.display()))?,
             };
@@ -136,6 +138,35 @@ impl Course {
         }
         Ok(tree)
     }
+}
+
+/// Formats Rust source with rustfmt, so generated files pass `cargo fmt --check` (a stub
+/// line can be longer than the solution it replaces).
+fn rustfmt(source: &str) -> Result<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new("rustfmt")
+        .args(["--edition", "2024", "--emit", "stdout"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot run rustfmt (rustup component add rustfmt)")?;
+    let mut stdin = child.stdin.take().context("rustfmt has no stdin")?;
+    let input = source.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output()?;
+    writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("rustfmt writer panicked"))??;
+    if !output.status.success() {
+        bail!(
+            "rustfmt failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(String::from_utf8(output.stdout)?)
 }
 
 /// Sorts ids numerically: 1.2 before 1.10.
