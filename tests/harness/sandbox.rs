@@ -430,19 +430,17 @@ impl Proc {
                     return Ok(text);
                 }
                 bail!(
-                    "{} exited ({}) before printing {what}; stdout: {}; stderr: {}",
+                    "{} {} before printing {what}{}",
                     self.name,
                     describe_status(self.status),
-                    excerpt(&text),
-                    excerpt(&self.stderr_text())
+                    streams(&text, &self.stderr_text())
                 );
             }
             if Instant::now() >= end {
                 bail!(
-                    "{} did not print {what} within {limit:?}; stdout so far: {}; stderr: {}",
+                    "{} did not print {what} within {limit:?}{}",
                     self.name,
-                    excerpt(&text),
-                    excerpt(&self.stderr_text())
+                    streams(&text, &self.stderr_text())
                 );
             }
             thread::sleep(Duration::from_millis(20));
@@ -456,10 +454,9 @@ impl Proc {
             if Instant::now() >= end {
                 self.kill();
                 return Err(anyhow!(
-                    "{} did not exit within {limit:?} and was killed; stdout: {}; stderr: {}",
+                    "{} did not exit within {limit:?} and was killed{}",
                     self.name,
-                    excerpt(&self.stdout_text()),
-                    excerpt(&self.stderr_text())
+                    streams(&self.stdout_text(), &self.stderr_text())
                 ));
             }
             thread::sleep(Duration::from_millis(10));
@@ -525,15 +522,14 @@ impl Output {
         String::from_utf8_lossy(&self.stderr).into_owned()
     }
 
-    /// One line describing the run, for failure messages.
+    /// Describes the run for a failure message: how it exited, then its output.
     pub fn describe(&self) -> String {
         format!(
-            "{}{} {}; stdout: {}; stderr: {}",
-            stub_note(&self.stderr_text()),
+            "{} {}{}{}",
             self.name,
             describe_status(Some(self.status)),
-            excerpt(&self.stdout_text()),
-            excerpt(&self.stderr_text())
+            stub_note(&self.stderr_text()),
+            streams(&self.stdout_text(), &self.stderr_text())
         )
     }
 
@@ -547,7 +543,7 @@ impl Output {
     }
 }
 
-/// "reached the stub of exercise N.M: " when `stderr` shows a `todo!` stub's panic.
+/// ", at the unfinished stub of exercise N.M" when `stderr` shows a `todo!` stub's panic.
 pub fn stub_note(stderr: &str) -> String {
     const MARK: &str = "not yet implemented: exercise ";
     match stderr.find(MARK) {
@@ -556,10 +552,24 @@ pub fn stub_note(stderr: &str) -> String {
                 .chars()
                 .take_while(|c| c.is_ascii_digit() || *c == '.')
                 .collect();
-            format!("reached the unfinished stub of exercise {id} (todo!): ")
+            format!(" at the unfinished stub of exercise {id} (its todo!)")
         }
         None => String::new(),
     }
+}
+
+/// The non-empty output streams as indented blocks, or " and printed nothing".
+fn streams(stdout: &str, stderr: &str) -> String {
+    let mut text = String::new();
+    for (name, stream) in [("stdout", stdout), ("stderr", stderr)] {
+        if !stream.trim().is_empty() {
+            text.push_str(&format!("\n  {name}:{}", excerpt(stream)));
+        }
+    }
+    if text.is_empty() {
+        text.push_str(" and printed nothing");
+    }
+    text
 }
 
 /// "exited with status N" or "was killed by signal N".
@@ -574,19 +584,30 @@ fn describe_status(status: Option<ExitStatus>) -> String {
     }
 }
 
-/// The text quoted, or its end if it is long (panics and errors are at the end).
+/// The text as an indented block (its end only, if long: panics and errors are last).
 pub fn excerpt(text: &str) -> String {
     const MAX: usize = 1500;
-    let text = text.trim_end();
-    if text.is_empty() {
-        return "(nothing)".into();
+    let text = text.trim_end().trim_start_matches('\n');
+    if text.trim().is_empty() {
+        return " (nothing)".into();
     }
-    if text.len() <= MAX {
-        return format!("{text:?}");
-    }
-    let mut start = text.len() - MAX;
+    let mut start = text.len().saturating_sub(MAX);
     while !text.is_char_boundary(start) {
         start += 1;
     }
-    format!("\"...{}\"", &text[start..].escape_debug())
+    let mut block = String::new();
+    if start > 0 {
+        block.push_str("\n    | ...");
+    }
+    for line in text[start..].lines() {
+        block.push_str("\n    | ");
+        block.push_str(
+            &line
+                .escape_debug()
+                .to_string()
+                .replace("\\\"", "\"")
+                .replace("\\'", "'"),
+        );
+    }
+    block
 }

@@ -228,7 +228,7 @@ pub fn verify(course: &Course, only_step: Option<u32>) -> Result<()> {
         }
 
         // (c) Each exercise, stubbed alone in the solutions, fails a test tagged with it.
-        let mutant_dir = work.join("mutant");
+        let mutant_dir = work.join(format!("mutant-step{step:02}"));
         for exercise in &step_exercises {
             skeleton::mutant(course, &exercise.id, &mutant_dir)?;
             let run = run_for(
