@@ -12,10 +12,12 @@ SHELL := /bin/bash
 IMPL ?= steps
 CARGO ?= cargo
 TOOLS := $(CURDIR)/.tools
-MDBOOK_VERSION := 0.5.4
+# mdbook-mermaid 0.17.1 is built against mdbook 0.5.0: with that exact pair the build
+# prints no version-mismatch warning (0.5.4 would).
+MDBOOK_VERSION := 0.5.0
 MDBOOK_MERMAID_VERSION := 0.17.1
-MDBOOK := $(TOOLS)/bin/mdbook
-MDBOOK_MERMAID := $(TOOLS)/bin/mdbook-mermaid
+MDBOOK := $(TOOLS)/mdbook-$(MDBOOK_VERSION)/bin/mdbook
+MDBOOK_MERMAID := $(TOOLS)/mdbook-mermaid-$(MDBOOK_MERMAID_VERSION)/bin/mdbook-mermaid
 # The graders of the steps that exist (tests/stepNN.rs).
 STEPS := $(patsubst tests/step%.rs,%,$(wildcard tests/step[0-9][0-9].rs))
 
@@ -70,18 +72,18 @@ verify-grader: ## Prove the graders honest: solutions 100, skeleton low, every e
 tools: $(MDBOOK) $(MDBOOK_MERMAID) ## Install the pinned mdbook and mdbook-mermaid into .tools/
 
 $(MDBOOK):
-	$(CARGO) install --locked --quiet --root $(TOOLS) mdbook --version $(MDBOOK_VERSION)
+	$(CARGO) install --locked --quiet --root $(TOOLS)/mdbook-$(MDBOOK_VERSION) mdbook --version $(MDBOOK_VERSION)
 
 $(MDBOOK_MERMAID):
-	$(CARGO) install --locked --quiet --root $(TOOLS) mdbook-mermaid --version $(MDBOOK_MERMAID_VERSION)
+	$(CARGO) install --locked --quiet --root $(TOOLS)/mdbook-mermaid-$(MDBOOK_MERMAID_VERSION) mdbook-mermaid --version $(MDBOOK_MERMAID_VERSION)
 
 .PHONY: book
 book: tools ## Build the book into book/build (fails on any warning)
-	@scripts/build-book.sh $(MDBOOK) $(TOOLS)/bin
+	@scripts/build-book.sh $(MDBOOK) $(dir $(MDBOOK_MERMAID))
 
 .PHONY: serve-book
 serve-book: tools ## Serve the book at http://localhost:3000 with live reload
-	PATH="$(TOOLS)/bin:$$PATH" $(MDBOOK) serve book --open
+	PATH="$(dir $(MDBOOK_MERMAID)):$$PATH" $(MDBOOK) serve book --open
 
 .PHONY: fmt
 fmt: ## Format both workspaces

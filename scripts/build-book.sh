@@ -4,6 +4,7 @@
 set -uo pipefail
 mdbook="$1"
 tools="$2"
+cargo xtask check-book || exit 1
 output=$(PATH="$tools:$PATH" "$mdbook" build book 2>&1)
 status=$?
 echo "$output"

@@ -3,12 +3,14 @@
 //!
 //! ## Layout
 //!
+//! - [`book`]: checks of the book that mdbook does not make.
 //! - [`clean`]: removing what a killed grader or demo left behind.
 //! - [`exercises`]: the exercise markers in the solutions and the stubs that replace them.
 //! - [`tree`]: the `solutions/` tree and the files generated from it.
 //! - [`skeleton`]: keeping `steps/` in step with `solutions/` (sync, check, reset, mutants).
 //! - [`grading`]: the progress table and the proof that the grader is honest.
 
+mod book;
 mod clean;
 mod exercises;
 mod grading;
@@ -58,6 +60,8 @@ enum Cmd {
         #[arg(long, default_value = "steps")]
         implementation: String,
     },
+    /// Check that every include of the book names an existing file and anchor.
+    CheckBook,
     /// Remove IPC objects and directories left by a killed grader or demo.
     CleanIpc {
         /// Extra key paths (e.g. a room directory) whose objects to remove.
@@ -81,6 +85,7 @@ fn main() -> ExitCode {
         Cmd::Exercises => grading::list(&course),
         Cmd::Mutant { id, dir } => skeleton::mutant(&course, &id, &dir),
         Cmd::Grade { implementation } => grading::grade(&course, &implementation),
+        Cmd::CheckBook => book::check(&course),
         Cmd::CleanIpc { paths } => clean::clean(&paths),
         Cmd::VerifyGrader { step } => grading::verify(&course, step),
     };
