@@ -3,7 +3,8 @@
 #
 #   stepNN-check-skeleton.txt   `make check-step N` on the untouched skeleton
 #   stepNN-check-solutions.txt  `make check-step N IMPL=solutions`
-#   NAME.txt                    the output of scripts/transcripts/NAME.sh (demos, races...)
+#   NAME.txt                    the output of scripts/transcripts/NAME.sh (demos, races...):
+#                               stepNN-*.sh with step N, the others (setup-*.sh ...) always
 #
 # Usage: scripts/refresh-book-output.sh [STEP...]   (default: every step with a grader)
 # Absolute paths are replaced by paths relative to the repository, and thread ids and
@@ -25,6 +26,13 @@ tidy() {
         -e 's|/tmp/ipc-course-[A-Za-z0-9]*|/tmp/ipc-course-XXXXXX|g'
 }
 
+# Runs scripts/transcripts/NAME.sh into $out/NAME.txt.
+transcript() {
+    local script="$1" name
+    name=$(basename "$script" .sh)
+    bash "$script" 2>&1 | tidy > "$out/$name.txt"
+}
+
 cargo build --quiet --tests >/dev/null 2>&1 || true
 for n in "${steps[@]}"; do
     nn=$(printf '%02d' "$n")
@@ -35,8 +43,13 @@ for n in "${steps[@]}"; do
         | tidy > "$out/step$nn-check-solutions.txt"
     for script in scripts/transcripts/step"$nn"*.sh; do
         [ -e "$script" ] || continue
-        name=$(basename "$script" .sh)
         echo "step $n: $script"
-        bash "$script" 2>&1 | tidy > "$out/$name.txt"
+        transcript "$script"
     done
+done
+# Transcripts of no particular step (the setup chapter's...); lib.sh is their helper.
+for script in scripts/transcripts/*.sh; do
+    case "$(basename "$script")" in step[0-9][0-9]* | lib.sh) continue ;; esac
+    echo "book: $script"
+    transcript "$script"
 done
