@@ -97,6 +97,11 @@ lint: ## cargo fmt --check and clippy -D warnings in both workspaces
 	$(CARGO) clippy --quiet --all-targets -- -D warnings
 	cd solutions && $(CARGO) clippy --quiet --all-targets -- -D warnings
 
+.PHONY: soak-protocol
+soak-protocol: ## Fuzz step 3's decoder with 10 million random inputs (CASES=, SEED=)
+	@$(CARGO) run --quiet --manifest-path solutions/Cargo.toml --bin step03-codec -- \
+		fuzz --cases $(or $(CASES),10000000) --seed $(or $(SEED),$$(date +%s))
+
 .PHONY: clean-ipc
 clean-ipc: ## Remove IPC objects and directories left by a killed grader or demo
 	@$(CARGO) xtask clean-ipc

@@ -1,0 +1,319 @@
+//! Grader of step 3: the chat protocol. Black-box tests of `step03-codec`: validation,
+//! encoding to the documented bytes, decoding with a specific error for each malformed
+//! class, routing, and 100,000 random inputs that must never make the decoder panic.
+//!
+//! Run with `make check-step 3` (your code in steps/) or `make check-step 3 IMPL=solutions`.
+
+mod harness;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Result, ensure};
+use harness::{Sandbox, Step, Test};
+
+fn main() -> std::process::ExitCode {
+    harness::run(
+        Step { number: 3, title: "the chat protocol", package: "step03-protocol" },
+        vec![
+            Test {
+                name: "valid_names_are_accepted",
+                exercise: "3.1",
+                points: 8,
+                seconds: 30,
+                hint: "Names of 1 to 16 characters from A-Z a-z 0-9 _ - . are valid; return Ok(Name(..)).",
+                run: valid_names_are_accepted,
+            },
+            Test {
+                name: "invalid_names_are_rejected_with_the_reason",
+                exercise: "3.1",
+                points: 12,
+                seconds: 30,
+                hint: "Return NameError::Empty, NameError::TooLong(len) or NameError::BadChar(first bad char).",
+                run: invalid_names_are_rejected_with_the_reason,
+            },
+            Test {
+                name: "requests_encode_to_the_documented_bytes",
+                exercise: "3.2",
+                points: 15,
+                seconds: 30,
+                hint: "Version byte, kind byte, pid as 4 little-endian bytes, then names as u8 length + bytes \
+                       and texts as u16 little-endian length + bytes (see the table in message.rs).",
+                run: requests_encode_to_the_documented_bytes,
+            },
+            Test {
+                name: "every_request_kind_round_trips",
+                exercise: "3.2",
+                points: 10,
+                seconds: 30,
+                hint: "Encoding then decoding must give the same request back, for every kind.",
+                run: every_request_kind_round_trips,
+            },
+            Test {
+                name: "documented_bytes_decode_to_every_kind",
+                exercise: "3.3",
+                points: 10,
+                seconds: 30,
+                hint: "Read version, kind and pid, then the kind's fields with the Reader; build the Request.",
+                run: documented_bytes_decode_to_every_kind,
+            },
+            Test {
+                name: "truncated_messages_are_reported_as_truncated",
+                exercise: "3.3",
+                points: 5,
+                seconds: 30,
+                hint: "Reader::take fails with DecodeError::Truncated naming the field: propagate it with `?`.",
+                run: truncated_messages_are_reported_as_truncated,
+            },
+            Test {
+                name: "unknown_versions_and_kinds_are_rejected",
+                exercise: "3.3",
+                points: 5,
+                seconds: 30,
+                hint: "Check the version byte (DecodeError::Version) and the kind (DecodeError::UnknownKind; \
+                       reply kinds are not requests). An empty message is DecodeError::Empty.",
+                run: unknown_versions_and_kinds_are_rejected,
+            },
+            Test {
+                name: "bad_utf8_is_rejected",
+                exercise: "3.3",
+                points: 5,
+                seconds: 30,
+                hint: "Read strings with Reader::short_str / long_str, which check UTF-8.",
+                run: bad_utf8_is_rejected,
+            },
+            Test {
+                name: "wrong_length_fields_are_rejected",
+                exercise: "3.3",
+                points: 5,
+                seconds: 30,
+                hint: "A length that is too long runs out of bytes (Truncated); one that is too short leaves \
+                       bytes over: call r.finish()? at the end (TrailingBytes).",
+                run: wrong_length_fields_are_rejected,
+            },
+            Test {
+                name: "rule_breaking_fields_are_rejected",
+                exercise: "3.3",
+                points: 5,
+                seconds: 30,
+                hint: "Validate what you decode: Name::new for names, Text::new for texts, reply_mtype for the pid.",
+                run: rule_breaking_fields_are_rejected,
+            },
+            Test {
+                name: "random_inputs_never_panic_and_round_trip",
+                exercise: "3.3",
+                points: 5,
+                seconds: 120,
+                hint: "No input may panic: never index or slice without checking the length (the Reader does), \
+                       and accept only messages that encode back to the same bytes.",
+                run: random_inputs_never_panic_and_round_trip,
+            },
+            Test {
+                name: "mtypes_route_to_the_server_or_a_client",
+                exercise: "3.4",
+                points: 15,
+                seconds: 30,
+                hint: "A client's mailbox is its pid; pids <= 1 (SERVER_MTYPE) are refused with RouteError::ReservedPid.",
+                run: mtypes_route_to_the_server_or_a_client,
+            },
+        ],
+    )
+}
+
+// ---------------------------------------------------------------- helpers
+
+/// Runs `step03-codec ARGS` and returns (exit code, stdout).
+fn codec(sb: &Sandbox, args: &[&str]) -> Result<(Option<i32>, String)> {
+    let out = sb.run(sb.cmd("step03-codec").args(args))?;
+    ensure!(
+        !out.stderr_text().contains("panicked"),
+        "step03-codec {args:?} panicked instead of answering: {}",
+        out.describe()
+    );
+    Ok((out.code(), out.stdout_text().trim_end().to_string()))
+}
+
+/// Decodes `hex` as a request; returns what step03-codec printed.
+fn decode(sb: &Sandbox, hex: &str) -> Result<(Option<i32>, String)> {
+    codec(sb, &["decode", "--hex", hex])
+}
+
+/// Expects `hex` to be rejected with a message containing `expected`.
+fn expect_rejected(sb: &Sandbox, hex: &str, what: &str, expected: &str) -> Result<()> {
+    let (code, line) = decode(sb, hex)?;
+    ensure!(
+        code == Some(1) && line.starts_with("invalid:") && line.contains(expected),
+        "{what} [{hex}] should be rejected with an error containing {expected:?}; step03-codec printed {line:?} (exit {code:?})"
+    );
+    Ok(())
+}
+
+// The documented encodings of one request of each kind (pid 4242 = 0x1092).
+const JOIN: &str = "01 01 92 10 00 00 05 61 6c 69 63 65";
+const SAY: &str = "01 02 92 10 00 00 05 00 68 c3 a9 6c 6f";
+const PRIVATE: &str = "01 03 92 10 00 00 03 62 6f 62 02 00 68 69";
+const WHO: &str = "01 04 92 10 00 00";
+const LEAVE: &str = "01 05 92 10 00 00";
+
+// ---------------------------------------------------------------- tests
+
+fn valid_names_are_accepted(sb: &mut Sandbox) -> Result<()> {
+    for name in ["a", "alice", "Bob_2", "x.y-z", "0123456789abcdef"] {
+        let (code, line) = codec(sb, &["validate", "--name", name])?;
+        ensure!(code == Some(0) && line == "valid name", "{name:?} is a valid name, but the check said {line:?}");
+    }
+    Ok(())
+}
+
+fn invalid_names_are_rejected_with_the_reason(sb: &mut Sandbox) -> Result<()> {
+    let cases = [
+        ("", "cannot be empty"),
+        ("abcdefghijklmnopq", "at most 16 characters, this one has 17"),
+        ("al ice", "not ' '"),
+        ("bob!", "not '!'"),
+        ("zoë", "not 'ë'"),
+        ("../etc", "not '/'"),
+    ];
+    for (name, reason) in cases {
+        let (code, line) = codec(sb, &["validate", "--name", name])?;
+        ensure!(
+            code == Some(1) && line.contains(reason),
+            "the name {name:?} should be rejected with a reason containing {reason:?}; the check said {line:?}"
+        );
+    }
+    Ok(())
+}
+
+fn requests_encode_to_the_documented_bytes(sb: &mut Sandbox) -> Result<()> {
+    let cases: [(&[&str], &str); 5] = [
+        (&["join", "--name", "alice"], JOIN),
+        (&["say", "--text", "h\u{e9}lo"], SAY),
+        (&["private", "--to", "bob", "--text", "hi"], PRIVATE),
+        (&["who"], WHO),
+        (&["leave"], LEAVE),
+    ];
+    for (args, expected) in cases {
+        let mut full = vec!["encode"];
+        full.extend_from_slice(args);
+        full.extend_from_slice(&["--pid", "4242"]);
+        let (code, line) = codec(sb, &full)?;
+        ensure!(
+            code == Some(0) && line == expected,
+            "encoding {args:?} with pid 4242 should give [{expected}], got [{line}] (exit {code:?})"
+        );
+    }
+    Ok(())
+}
+
+fn every_request_kind_round_trips(sb: &mut Sandbox) -> Result<()> {
+    let long_text = "é".repeat(236); // 472 bytes: the longest text
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (vec!["join", "--name", "Zed.9"], "Join pid=77 name=\"Zed.9\"".into()),
+        (vec!["say", "--text", &long_text], format!("Say pid=77 text={long_text:?}")),
+        (vec!["private", "--to", "a", "--text", "x"], "Private pid=77 to=\"a\" text=\"x\"".into()),
+        (vec!["who"], "Who pid=77".into()),
+        (vec!["leave"], "Leave pid=77".into()),
+    ];
+    for (args, expected) in cases {
+        let mut full = vec!["encode"];
+        full.extend_from_slice(&args);
+        full.extend_from_slice(&["--pid", "77"]);
+        let (_, hex) = codec(sb, &full)?;
+        let (code, line) = decode(sb, &hex)?;
+        ensure!(
+            code == Some(0) && line == format!("request {expected}"),
+            "encoding {:?} gave [{hex}], which decodes as {line:?} instead of {expected:?}",
+            args.first()
+        );
+    }
+    Ok(())
+}
+
+fn documented_bytes_decode_to_every_kind(sb: &mut Sandbox) -> Result<()> {
+    let cases = [
+        (JOIN, "request Join pid=4242 name=\"alice\""),
+        (SAY, "request Say pid=4242 text=\"h\u{e9}lo\""),
+        (PRIVATE, "request Private pid=4242 to=\"bob\" text=\"hi\""),
+        (WHO, "request Who pid=4242"),
+        (LEAVE, "request Leave pid=4242"),
+    ];
+    for (hex, expected) in cases {
+        let (code, line) = decode(sb, hex)?;
+        ensure!(code == Some(0) && line == expected, "[{hex}] should decode as {expected:?}, got {line:?} (exit {code:?})");
+    }
+    Ok(())
+}
+
+fn truncated_messages_are_reported_as_truncated(sb: &mut Sandbox) -> Result<()> {
+    expect_rejected(sb, "01 01 92 10", "a join cut inside the pid", "truncated message: pid")?;
+    expect_rejected(sb, "01 01 92 10 00 00", "a join without its name", "truncated message: name")?;
+    expect_rejected(sb, "01 02 92 10 00 00 05 00 68 69", "a say whose text is cut short", "truncated message: text")?;
+    expect_rejected(sb, "01", "a message of only a version byte", "truncated message: kind")
+}
+
+fn unknown_versions_and_kinds_are_rejected(sb: &mut Sandbox) -> Result<()> {
+    expect_rejected(sb, "", "an empty message", "empty message")?;
+    expect_rejected(sb, "02 01 92 10 00 00 01 61", "a version 2 message", "unsupported protocol version 2")?;
+    expect_rejected(sb, "01 09 92 10 00 00", "kind 0x09", "unknown message kind 0x09")?;
+    expect_rejected(sb, "01 81 05 61 6c 69 63 65", "a reply (Welcome) sent as a request", "unknown message kind 0x81")
+}
+
+fn bad_utf8_is_rejected(sb: &mut Sandbox) -> Result<()> {
+    expect_rejected(sb, "01 02 92 10 00 00 02 00 c3 28", "a say with invalid UTF-8", "text is not valid UTF-8")?;
+    expect_rejected(sb, "01 01 92 10 00 00 02 ff fe", "a join with a non-UTF-8 name", "name is not valid UTF-8")
+}
+
+fn wrong_length_fields_are_rejected(sb: &mut Sandbox) -> Result<()> {
+    expect_rejected(sb, "01 01 92 10 00 00 09 61 6c 69 63 65", "a name length of 9 for 5 bytes", "truncated message: name")?;
+    expect_rejected(sb, "01 01 92 10 00 00 03 61 6c 69 63 65", "a name length of 3 for 5 bytes", "2 unexpected byte(s)")?;
+    expect_rejected(sb, "01 05 92 10 00 00 00", "a leave with an extra byte", "1 unexpected byte(s)")
+}
+
+fn rule_breaking_fields_are_rejected(sb: &mut Sandbox) -> Result<()> {
+    let long_name = format!("01 01 92 10 00 00 11 {}", ["61"; 17].join(" "));
+    expect_rejected(sb, &long_name, "a 17-character name", "at most 16 characters")?;
+    let long_text = format!("01 02 92 10 00 00 d9 01 {}", ["61"; 473].join(" "));
+    expect_rejected(sb, &long_text, "a 473-byte text", "at most 472 bytes")?;
+    expect_rejected(sb, "01 02 92 10 00 00 03 00 61 0a 62", "a text with a newline", "control characters")?;
+    expect_rejected(sb, "01 02 92 10 00 00 00 00", "an empty text", "cannot be empty")?;
+    expect_rejected(sb, "01 04 01 00 00 00", "a request from pid 1", "invalid pid")?;
+    expect_rejected(sb, "01 04 fe ff ff ff", "a request from pid -2", "invalid pid")
+}
+
+fn random_inputs_never_panic_and_round_trip(sb: &mut Sandbox) -> Result<()> {
+    // A new seed every run (printed on failure), so repeated runs cover more inputs.
+    let seed = SystemTime::now().duration_since(UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64 | 1);
+    let out = sb.run(
+        sb.cmd("step03-codec")
+            .args(["fuzz", "--cases", "100000", "--seed", &seed.to_string()])
+            .limit(std::time::Duration::from_secs(100)),
+    )?;
+    let stdout = out.stdout_text();
+    ensure!(
+        out.success() && stdout.contains("0 failures"),
+        "decoding 100,000 random and mutated inputs (seed {seed}) must never panic, and every accepted \
+         message must encode back to the same bytes: {}",
+        out.describe()
+    );
+    ensure!(
+        !stdout.contains(" 0 accepted"),
+        "no input was accepted at all: decode must accept valid messages: {stdout}"
+    );
+    Ok(())
+}
+
+fn mtypes_route_to_the_server_or_a_client(sb: &mut Sandbox) -> Result<()> {
+    let cases = [
+        ("1", "server"),
+        ("2", "client 2"),
+        ("4242", "client 4242"),
+        ("2147483647", "client 2147483647"),
+        ("0", "nobody"),
+        ("-7", "nobody"),
+        ("2147483648", "nobody"),
+    ];
+    for (mtype, expected) in cases {
+        let (code, line) = codec(sb, &["route", mtype])?;
+        ensure!(code == Some(0) && line == expected, "mtype {mtype} should route to {expected:?}, got {line:?}");
+    }
+    Ok(())
+}
