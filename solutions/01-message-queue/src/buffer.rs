@@ -24,6 +24,7 @@ use libc::{c_long, c_void};
 /// Size in bytes of the `mtype` field at the front of the buffer.
 const MTYPE_SIZE: usize = size_of::<c_long>();
 
+// ANCHOR: buffer
 /// A `struct msgbuf` with room for `capacity` payload bytes.
 #[derive(Debug, Clone)]
 pub struct MessageBuffer {
@@ -32,8 +33,10 @@ pub struct MessageBuffer {
     /// How many payload bytes fit after `mtype`.
     capacity: usize,
 }
+// ANCHOR_END: buffer
 
 impl MessageBuffer {
+    // ANCHOR: buffer_new
     /// An empty buffer with room for `capacity` payload bytes, ready for `msgrcv`.
     pub fn with_capacity(capacity: usize) -> Self {
         let words = 1 + capacity.div_ceil(MTYPE_SIZE);
@@ -50,6 +53,7 @@ impl MessageBuffer {
         buffer.payload_mut()[..payload.len()].copy_from_slice(payload);
         buffer
     }
+    // ANCHOR_END: buffer_new
 
     /// The message type stored at the front.
     pub fn mtype(&self) -> c_long {

@@ -17,6 +17,7 @@ use libc::{c_int, c_long};
 use crate::error::{Result, retry_on_eintr};
 use crate::key::Key;
 
+// ANCHOR: type_filter
 /// Which message `msgrcv` should take out of the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TypeFilter {
@@ -39,6 +40,7 @@ impl TypeFilter {
         }
     }
 }
+// ANCHOR_END: type_filter
 
 impl std::fmt::Display for TypeFilter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -50,6 +52,7 @@ impl std::fmt::Display for TypeFilter {
     }
 }
 
+// ANCHOR: message
 /// One message taken out of a queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -58,6 +61,7 @@ pub struct Message {
     /// The payload, exactly as sent.
     pub payload: Vec<u8>,
 }
+// ANCHOR_END: message
 
 /// What `msgctl(IPC_STAT)` says about a queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +127,7 @@ impl MessageQueue {
     }
     // ANCHOR_END: create
 
+    // ANCHOR: open_or_create
     /// Opens the queue of `key`, creating it with `mode` if it does not exist yet.
     pub fn open_or_create(key: Key, mode: u32) -> Result<Self> {
         loop {
@@ -137,6 +142,7 @@ impl MessageQueue {
             }
         }
     }
+    // ANCHOR_END: open_or_create
 
     /// The queue id, as `ipcs -q` shows it.
     pub fn id(&self) -> c_int {
@@ -148,6 +154,7 @@ impl MessageQueue {
         self.key
     }
 
+    // ANCHOR: send_wrappers
     /// Appends a message of type `mtype`, waiting while the queue is full.
     pub fn send(&self, mtype: i64, payload: &[u8]) -> Result<()> {
         self.send_with_flags(mtype, payload, 0).map(|_| ())
@@ -160,6 +167,7 @@ impl MessageQueue {
     pub fn try_send(&self, mtype: i64, payload: &[u8]) -> Result<bool> {
         self.send_with_flags(mtype, payload, libc::IPC_NOWAIT)
     }
+    // ANCHOR_END: send_wrappers
 
     // ANCHOR: send
     /// Calls `msgsnd`; returns `Ok(false)` if `IPC_NOWAIT` was given and the queue is full.
@@ -197,6 +205,7 @@ impl MessageQueue {
     }
     // ANCHOR_END: send
 
+    // ANCHOR: receive_wrappers
     /// Takes the first message matching `filter`, waiting until there is one.
     pub fn receive(&self, filter: TypeFilter) -> Result<Message> {
         loop {
@@ -211,6 +220,7 @@ impl MessageQueue {
     pub fn try_receive(&self, filter: TypeFilter) -> Result<Option<Message>> {
         self.receive_raw(filter.msgtyp(), libc::IPC_NOWAIT)
     }
+    // ANCHOR_END: receive_wrappers
 
     // ANCHOR: receive
     /// Calls `msgrcv(id, buf, msgmax, msgtyp, flags)`; `Ok(None)` means `IPC_NOWAIT` was
