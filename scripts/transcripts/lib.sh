@@ -18,10 +18,14 @@ private_ipc_namespace() {
     fi
 }
 
-# Builds the solutions' binaries quietly; transcripts run them from solutions/target/debug.
+# Builds the solutions' binaries quietly (only the packages named, if any, so that a step
+# being written elsewhere in the workspace does not stop the others' transcripts);
+# transcripts run them from solutions/target/debug.
 build_solutions() {
-    cargo build -q --manifest-path solutions/Cargo.toml >/dev/null 2>&1 \
-        || { echo "transcript: cannot build the solutions" >&2; exit 1; }
+    local packages=()
+    for package in "$@"; do packages+=(--package "$package"); done
+    cargo build -q --manifest-path solutions/Cargo.toml "${packages[@]}" >/dev/null 2>&1 \
+        || { echo "transcript: cannot build the solutions ($*)" >&2; exit 1; }
 }
 
 # Prints `$ COMMAND` and runs COMMAND in this shell, so that variables, `cd`, pipes and `&`

@@ -3,7 +3,7 @@
 # them behind. Shown in book/src/setup.md ("Looking at IPC objects: ipcs and ipcrm").
 source "$(dirname "$0")/lib.sh"
 private_ipc_namespace "$@"
-build_solutions
+build_solutions step01-message-queue
 
 room=""
 cleanup() {

@@ -3,7 +3,7 @@
 # directory. Shown in book/src/step01-message-queue.md ("By hand").
 source "$(dirname "$0")/lib.sh"
 private_ipc_namespace "$@"
-build_solutions
+build_solutions step01-message-queue
 
 room=""
 cleanup() {

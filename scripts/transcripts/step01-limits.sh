@@ -4,7 +4,7 @@
 # Shown in book/src/step01-message-queue.md ("Pitfalls").
 source "$(dirname "$0")/lib.sh"
 private_ipc_namespace "$@"
-build_solutions
+build_solutions step01-message-queue
 
 room=""
 cleanup() {
