@@ -53,6 +53,7 @@ pub mod kind {
     pub const BYE: u8 = 0x85;
 }
 
+// ANCHOR: decode_error
 /// Everything that can be wrong with a received message. Decoding returns one of these
 /// for any input it does not accept; it never panics.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -101,7 +102,9 @@ pub enum DecodeError {
     #[error("a who-list has at most {MAX_CLIENTS} names, this one claims {0}")]
     TooManyNames(usize),
 }
+// ANCHOR_END: decode_error
 
+// ANCHOR: request_enum
 /// A command from a client to the server (sent with mtype [`crate::routing::SERVER_MTYPE`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
@@ -139,6 +142,7 @@ pub enum Request {
         pid: i32,
     },
 }
+// ANCHOR_END: request_enum
 
 impl Request {
     /// The pid of the client that sent it (its reply mailbox).
@@ -222,6 +226,7 @@ impl Request {
     // ANCHOR_END: request_decode
 }
 
+// ANCHOR: reject_reason
 /// Why the server refused a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -237,6 +242,7 @@ pub enum RejectReason {
     /// This pid has already joined (under another name).
     AlreadyJoined = 5,
 }
+// ANCHOR_END: reject_reason
 
 impl RejectReason {
     /// The reason of a wire byte.
@@ -252,6 +258,7 @@ impl RejectReason {
     }
 }
 
+// ANCHOR: reply_enum
 /// A message from the server to one client (sent with the client's pid as mtype).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
@@ -287,6 +294,7 @@ pub enum Reply {
         reason: String,
     },
 }
+// ANCHOR_END: reply_enum
 
 /// `text` cut to at most [`TEXT_MAX`] bytes, at a character boundary.
 fn clip(text: &str) -> &str {

@@ -10,6 +10,7 @@
 
 use std::num::NonZeroU8;
 
+// ANCHOR: room_objects
 /// The mtype of every client-to-server message.
 pub const SERVER_MTYPE: i64 = 1;
 
@@ -19,6 +20,7 @@ pub const QUEUE_PROJ: NonZeroU8 = NonZeroU8::new(b'Q').unwrap();
 pub const SEGMENT_PROJ: NonZeroU8 = NonZeroU8::new(b'M').unwrap();
 /// Project id of the room's semaphore set (`ftok(room, 'S')`).
 pub const SEMAPHORE_PROJ: NonZeroU8 = NonZeroU8::new(b'S').unwrap();
+// ANCHOR_END: room_objects
 
 /// Why a pid cannot be used as a client's mailbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

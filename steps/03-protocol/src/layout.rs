@@ -23,6 +23,7 @@ use std::sync::atomic::{
 
 use crate::text::{NAME_MAX, TEXT_MAX};
 
+// ANCHOR: layout_constants
 /// Bumped whenever any layout in this module changes; stored in [`SharedHeader::version`].
 pub const LAYOUT_VERSION: u32 = 1;
 
@@ -34,7 +35,9 @@ pub const MAX_CLIENTS: usize = 64;
 
 /// How many recent entries the shared ring keeps.
 pub const RING_CAPACITY: usize = 256;
+// ANCHOR_END: layout_constants
 
+// ANCHOR: entry_kind
 /// What kind of line a log entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -48,6 +51,7 @@ pub enum EntryKind {
     /// Someone's client died without leaving (step 6).
     Lost = 4,
 }
+// ANCHOR_END: entry_kind
 
 impl EntryKind {
     /// The kind of a stored byte.
@@ -85,6 +89,7 @@ pub struct SharedHeader {
 }
 // ANCHOR_END: shared_header
 
+// ANCHOR: presence_slot
 /// One online client (step 6): a slot is free while `pid` is 0.
 #[repr(C)]
 pub struct PresenceSlot {
@@ -99,6 +104,7 @@ pub struct PresenceSlot {
     /// When the client joined, in milliseconds since the Unix epoch.
     pub joined_ms: AtomicI64,
 }
+// ANCHOR_END: presence_slot
 
 // ANCHOR: log_entry
 /// One slot of the ring of recent lines.

@@ -9,12 +9,14 @@
 
 use std::fmt;
 
+// ANCHOR: text_limits
 /// The longest name, in characters (all allowed characters are one byte).
 pub const NAME_MAX: usize = 16;
 
 /// The longest message text, in bytes of UTF-8. It is what fits in one slot of the
 /// shared ring (see [`crate::layout::LogEntry`]), far below the queue's `msgmax`.
 pub const TEXT_MAX: usize = 472;
+// ANCHOR_END: text_limits
 
 /// Why a name is not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -78,6 +78,7 @@ impl<'a> Reader<'a> {
         Reader { rest: bytes }
     }
 
+    // ANCHOR: reader_take
     /// Takes `n` bytes, or fails naming `field`.
     pub fn take(&mut self, n: usize, field: &'static str) -> Result<&'a [u8], DecodeError> {
         if self.rest.len() < n {
@@ -91,6 +92,7 @@ impl<'a> Reader<'a> {
         self.rest = tail;
         Ok(head)
     }
+    // ANCHOR_END: reader_take
 
     /// Takes `N` bytes as an array.
     fn array<const N: usize>(&mut self, field: &'static str) -> Result<[u8; N], DecodeError> {
@@ -138,6 +140,7 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(bytes).map_err(|_| DecodeError::BadUtf8 { field })
     }
 
+    // ANCHOR: reader_finish
     /// Succeeds only if every byte was read: extra bytes mean a wrong length field or a
     /// message of another kind.
     pub fn finish(self) -> Result<(), DecodeError> {
@@ -146,4 +149,5 @@ impl<'a> Reader<'a> {
             extra => Err(DecodeError::TrailingBytes(extra)),
         }
     }
+    // ANCHOR_END: reader_finish
 }
