@@ -18,7 +18,12 @@ struct Args {
     queue: QueueArgs,
 
     /// The message type (mtype), a positive number receivers can filter on.
-    #[arg(long = "type", value_name = "MTYPE", default_value = "1", allow_negative_numbers = true)]
+    #[arg(
+        long = "type",
+        value_name = "MTYPE",
+        default_value = "1",
+        allow_negative_numbers = true
+    )]
     mtype: i64,
 
     /// Fail instead of waiting when the queue is full (IPC_NOWAIT).

@@ -1,0 +1,151 @@
+//! A mailbox: one message in a segment, published so that readers never see it torn.
+//!
+//! A writer copies a message into the segment byte by byte while readers in other
+//! processes may be copying it out. Without care a reader can get the first half of the
+//! new message and the second half of the old one: a *torn* read. The mailbox prevents it
+//! with a **sequence lock** (seqlock), which needs no lock at all, only one counter:
+//!
+//! - the `sequence` is even while the message is complete, odd while a writer is copying;
+//! - a writer makes it odd (claiming the mailbox), copies the bytes, then makes it even
+//!   again with a `Release` store, which *publishes* everything written before it;
+//! - a reader loads the sequence with `Acquire`, copies the bytes, and loads the sequence
+//!   again: if it was odd, or changed in between, a writer was busy and the copy may be
+//!   torn, so the reader throws it away and tries again.
+//!
+//! Readers never write, so any number of them can read at once, and a writer never waits
+//! for a reader. Writers exclude each other by claiming the sequence with
+//! `compare_exchange`. The memory orderings are the ones of Hans Boehm's "Can seqlocks
+//! get along with programming language memory models?" (MSPC 2012).
+
+use std::num::NonZeroU8;
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+
+use step01_message_queue::Result;
+
+use crate::shared::SharedSafe;
+
+/// The longest message a mailbox holds, in bytes: what is left of one 4096-byte page after
+/// the header.
+pub const MAILBOX_CAPACITY: usize = 4080;
+
+// ANCHOR: layout
+/// The layout of a mailbox segment: a 16-byte header, then the message bytes. A new
+/// (all-zero) segment is an empty mailbox: sequence 0, no message.
+///
+/// ```text
+/// offset  0  sequence  u64         2 x messages published; odd while one is being written
+/// offset  8  len       u32         length of the current message
+/// offset 12  reserved  u32         zero (keeps `text` 8-byte aligned)
+/// offset 16  text      [u8; 4080]  the message; bytes after `len` mean nothing
+/// ```
+#[repr(C)]
+pub struct Mailbox {
+    /// The seqlock's sequence: even when the message is complete, odd while a writer is
+    /// copying one in. Each published message adds 2.
+    sequence: AtomicU64,
+    /// The length in bytes of the current message.
+    len: AtomicU32,
+    /// Unused, zero: makes the padding before `text` explicit.
+    _reserved: AtomicU32,
+    /// The message bytes. Atomic one by one, so that a reader copying them while a writer
+    /// stores them is a race the seqlock detects, not undefined behaviour.
+    text: [AtomicU8; MAILBOX_CAPACITY],
+}
+
+const _: () = assert!(size_of::<Mailbox>() == 4096 && align_of::<Mailbox>() == 8);
+const _: () = assert!(std::mem::offset_of!(Mailbox, text) == 16);
+
+// SAFETY: Mailbox is #[repr(C)] and made only of atomic integers and an array of them,
+// which are SharedSafe: any bytes are a valid Mailbox, it changes only atomically, and it
+// holds no pointer.
+unsafe impl SharedSafe for Mailbox {}
+// ANCHOR_END: layout
+
+/// A message copied out of a mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Its number: 1 for the first message published in the mailbox, 2 for the next...
+    pub number: u64,
+    /// Its bytes, exactly as published.
+    pub text: Vec<u8>,
+}
+
+impl Mailbox {
+    /// The size of a mailbox segment.
+    pub const SIZE: usize = size_of::<Mailbox>();
+
+    /// The project id of `step02-msg`'s segment unless `--proj-id` says otherwise.
+    pub const PROJ_ID: NonZeroU8 = NonZeroU8::new(2).unwrap();
+
+    /// How many messages have been published so far (0 for a new mailbox).
+    pub fn published(&self) -> u64 {
+        self.sequence.load(Ordering::Acquire) / 2
+    }
+
+    /// The raw sequence number, for display: odd while a writer is busy.
+    pub fn sequence(&self) -> u64 {
+        self.sequence.load(Ordering::Acquire)
+    }
+
+    // ANCHOR: publish
+    /// Replaces the message with `text`, so that no reader ever sees a mix of the two;
+    /// returns the new message's number.
+    ///
+    /// Fails with [`IpcError::MessageTooLong`] beyond [`MAILBOX_CAPACITY`] bytes, and with
+    /// [`IpcError::TimedOut`] if another writer seems stuck in the middle of a message.
+    ///
+    /// [`IpcError::MessageTooLong`]: step01_message_queue::IpcError::MessageTooLong
+    /// [`IpcError::TimedOut`]: step01_message_queue::IpcError::TimedOut
+    pub fn publish(&self, text: &[u8]) -> Result<u64> {
+        // EXERCISE 2.5 (15 points): Publish `text` so that no reader can ever see it half-written.
+        // HINT: refuse more than MAILBOX_CAPACITY bytes with `IpcError::MessageTooLong`.
+        // HINT: claim: move `sequence` from an even `s` to `s + 1` with compare_exchange(Acquire); retry (with a Backoff) while it is odd or another writer won.
+        // HINT: then `fence(Release)`, store the bytes and `len` with Relaxed, and finally store `s + 2` with Release.
+        // BEGIN EXERCISE 2.5 (stub uses: self, text)
+        let _ = (self, text); // silences "unused" until your code uses them
+        todo!(
+            "exercise 2.5 is not done yet: Publish `text` so that no reader can ever see it half-written."
+        )
+        // END EXERCISE 2.5
+    }
+    // ANCHOR_END: publish
+
+    // ANCHOR: read
+    /// A copy of the current message, or `None` if none was ever published. Never a torn
+    /// one: a copy that a writer may have changed halfway is thrown away and made again.
+    ///
+    /// Fails with [`IpcError::TimedOut`] if a writer seems stuck in the middle of a
+    /// message (it may have been killed there).
+    ///
+    /// [`IpcError::TimedOut`]: step01_message_queue::IpcError::TimedOut
+    pub fn read(&self) -> Result<Option<Message>> {
+        // EXERCISE 2.6 (15 points): Copy the current message out, retrying until the copy is surely not torn.
+        // HINT: load `sequence` (Acquire): 0 means no message yet; odd means a writer is busy: wait and look again.
+        // HINT: copy `len` (clamp it to MAILBOX_CAPACITY: it may be garbage mid-write) and the bytes with Relaxed loads.
+        // HINT: `fence(Acquire)`, then load `sequence` again: unchanged means the copy is whole; else retry (with a Backoff).
+        // BEGIN EXERCISE 2.6 (stub uses: self)
+        let _ = self; // silences "unused" until your code uses it
+        todo!(
+            "exercise 2.6 is not done yet: Copy the current message out, retrying until the copy is surely not torn."
+        )
+        // END EXERCISE 2.6
+    }
+    // ANCHOR_END: read
+}
+
+impl std::fmt::Debug for Mailbox {
+    /// Shows the header and the start of the text as they are right now, without the
+    /// seqlock's checks: the text may be torn. For debugging only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let len = self.len.load(Ordering::Relaxed) as usize;
+        let preview: Vec<u8> = self.text[..len.min(32)]
+            .iter()
+            .map(|byte| byte.load(Ordering::Relaxed))
+            .collect();
+        f.debug_struct("Mailbox")
+            .field("sequence", &self.sequence.load(Ordering::Relaxed))
+            .field("len", &len)
+            .field("text_start", &preview.escape_ascii().to_string())
+            .finish()
+    }
+}

@@ -1,0 +1,209 @@
+//! A System V shared-memory segment: memory that belongs to the kernel, not to a process.
+//!
+//! The calls, in the order a program meets them (see shmget(2), shmop(2), shmctl(2)):
+//!
+//! - `shmget(key, size, flags)` finds or creates the segment of a key and returns its id;
+//!   a new segment is filled with zero bytes;
+//! - `shmat(id, NULL, flags)` maps the segment into the calling process and returns the
+//!   address it chose; with `SHM_RDONLY` the mapping is read-only;
+//! - `shmdt(addr)` unmaps it again (exit and exec detach everything too);
+//! - `shmctl(id, IPC_STAT, &ds)` reads its size, owner, mode and attach count;
+//! - `shmctl(id, IPC_RMID, NULL)` *marks* it for destruction: the key is free at once, so
+//!   nobody can find the segment any more, but its memory lives on until the last
+//!   attached process detaches.
+//!
+//! A segment outlives the processes that use it, like a queue: `ipcs -m` lists segments,
+//! with their attach count (`nattch`) and a `dest` status once they are marked for
+//! removal, and `ipcrm -m ID` removes one by hand.
+
+use libc::c_int;
+use step01_message_queue::error::retry_on_eintr;
+use step01_message_queue::{Key, Result};
+
+use crate::attached::{Attached, ReadOnly, ReadWrite};
+
+/// The `shm_perm.mode` bit that says `IPC_RMID` was called (`SHM_DEST` in
+/// `<linux/shm.h>`; the libc crate does not export it).
+const SHM_DEST: u32 = 0o1000;
+
+/// What `shmctl(IPC_STAT)` says about a segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentStat {
+    /// The size in bytes, exactly as given to the `shmget` that created it.
+    pub size: usize,
+    /// How many attachments exist, in every process (`shm_nattch`).
+    pub attached: u64,
+    /// Whether `IPC_RMID` was called: the segment is destroyed at the last detach.
+    pub marked_for_removal: bool,
+    /// The permission bits, e.g. `0o600`.
+    pub mode: u32,
+    /// The pid of the process that created it.
+    pub creator_pid: i32,
+    /// The pid of the last process that attached or detached it.
+    pub last_pid: i32,
+}
+
+/// A handle on a System V shared-memory segment: its id, key and size.
+///
+/// The handle is only a name. Dropping it neither detaches nor removes anything: the
+/// memory is reached through an [`Attached`] guard from [`Segment::attach`], and removing
+/// the segment is an explicit decision, [`Segment::remove`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment {
+    /// The id returned by `shmget`, valid in every process until the segment is destroyed.
+    id: c_int,
+    /// The key the segment was found by.
+    key: Key,
+    /// The segment's size in bytes, as the kernel knows it.
+    size: usize,
+}
+
+impl Segment {
+    // ANCHOR: get
+    /// Calls `shmget(key, size, flags)` and returns the segment id.
+    fn get(key: Key, size: usize, flags: c_int) -> Result<c_int> {
+        // EXERCISE 2.1 (15 points): Find or create segments with shmget(2), and check the size of an opened one.
+        // HINT: like msgget in exercise 1.2, with a size: `libc::shmget(key.raw(), size, flags)`.
+        // HINT: shmget returns -1 on failure: `retry_on_eintr("shmget", || unsafe { ... })`.
+        // BEGIN EXERCISE 2.1 (stub uses: key, size, flags)
+        let _ = (key, size, flags); // silences "unused" until your code uses them
+        todo!(
+            "exercise 2.1 is not done yet: Find or create segments with shmget(2), and check the size of an opened one."
+        )
+        // END EXERCISE 2.1
+    }
+    // ANCHOR_END: get
+
+    // ANCHOR: create
+    /// Creates a new segment of `size` bytes (all zero) for `key`, with permission bits
+    /// `mode` (e.g. `0o600`).
+    ///
+    /// Fails with `EEXIST` if the key already has a segment: `IPC_EXCL` makes sure we
+    /// never silently share memory with a stranger whose key happens to be ours.
+    pub fn create(key: Key, size: usize, mode: u32) -> Result<Segment> {
+        let flags = libc::IPC_CREAT | libc::IPC_EXCL | (mode & 0o777) as c_int;
+        let id = Self::get(key, size, flags)?;
+        Ok(Segment { id, key, size })
+    }
+    // ANCHOR_END: create
+
+    // ANCHOR: open
+    /// Opens the existing segment of `key`, which must be exactly `expected_size` bytes.
+    ///
+    /// A segment of another size belongs to another program (or another version of this
+    /// one): its bytes do not have the layout we expect, so attaching it would misread
+    /// them. That is [`IpcError::SizeMismatch`]. No segment at all is `ENOENT`.
+    ///
+    /// [`IpcError::SizeMismatch`]: step01_message_queue::IpcError::SizeMismatch
+    pub fn open(key: Key, expected_size: usize) -> Result<Segment> {
+        // Part of exercise 2.1: open the segment of `key` and refuse any size but `expected_size`.
+        // HINT: a size of 0 opens a segment of any size; `stat_id(id)?.size` is its real size.
+        // HINT: refuse any other size with `IpcError::SizeMismatch { expected, actual }`.
+        // BEGIN EXERCISE 2.1 (stub uses: key, expected_size)
+        let _ = (key, expected_size); // silences "unused" until your code uses them
+        todo!(
+            "exercise 2.1 is not done yet: Find or create segments with shmget(2), and check the size of an opened one."
+        )
+        // END EXERCISE 2.1
+    }
+    // ANCHOR_END: open
+
+    /// Opens the existing segment of `key`, whatever its size (for tools that inspect
+    /// segments; a program that relies on a layout uses [`Segment::open`]).
+    pub fn open_any_size(key: Key) -> Result<Segment> {
+        let id = Self::get(key, 0, 0)?;
+        let size = stat_id(id)?.size;
+        Ok(Segment { id, key, size })
+    }
+
+    /// Opens the segment of `key` if it exists (it must be `size` bytes), or creates it.
+    ///
+    /// Safe to call from many processes at once: exactly one `shmget(IPC_CREAT |
+    /// IPC_EXCL)` succeeds, the others open what it made. Since the kernel fills a new
+    /// segment with zeros, a layout whose all-zero state is valid needs no
+    /// initialization step, and so no lock to protect one.
+    pub fn open_or_create(key: Key, size: usize, mode: u32) -> Result<Segment> {
+        loop {
+            match Self::create(key, size, mode) {
+                Err(e) if e.errno() == Some(libc::EEXIST) => {}
+                other => return other,
+            }
+            match Self::open(key, size) {
+                // Removed between our two calls: try to create it again.
+                Err(e) if e.errno() == Some(libc::ENOENT) => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// The segment id, as `ipcs -m` shows it.
+    pub fn id(&self) -> c_int {
+        self.id
+    }
+
+    /// The key the segment was found by.
+    pub fn key(&self) -> Key {
+        self.key
+    }
+
+    /// The size in bytes.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Reads the segment's state with `shmctl(IPC_STAT)`.
+    pub fn stat(&self) -> Result<SegmentStat> {
+        stat_id(self.id)
+    }
+
+    /// Maps the segment into this process, readable and writable.
+    pub fn attach(&self) -> Result<Attached<ReadWrite>> {
+        Attached::new(self)
+    }
+
+    /// Maps the segment into this process read-only (`SHM_RDONLY`): any store to it
+    /// would be killed by `SIGSEGV`, so the guard offers copies of its bytes only.
+    pub fn attach_read_only(&self) -> Result<Attached<ReadOnly>> {
+        Attached::new(self)
+    }
+
+    // ANCHOR: remove
+    /// Marks the segment for destruction with `shmctl(IPC_RMID)`.
+    ///
+    /// Its key is free at once (a later `shmget` with `IPC_CREAT` makes a *new* segment),
+    /// but processes that are attached keep using the old memory; the kernel destroys it
+    /// when the last of them detaches.
+    pub fn remove(self) -> Result<()> {
+        // Part of exercise 2.2 (its task is in attached.rs): destroy the segment with shmctl(2).
+        // HINT: as msgctl in exercise 1.5: IPC_RMID ignores the buffer, pass a null pointer.
+        // BEGIN EXERCISE 2.2 (stub uses: self)
+        let _ = self; // silences "unused" until your code uses it
+        todo!(
+            "exercise 2.2 is not done yet: Attach with shmat(2), detach with shmdt(2), and remove with IPC_RMID."
+        )
+        // END EXERCISE 2.2
+    }
+    // ANCHOR_END: remove
+}
+
+/// `shmctl(id, IPC_STAT)`: the state of the segment with id `id`. Works until the segment
+/// is destroyed, even after `IPC_RMID` took its key away.
+pub fn stat_id(id: c_int) -> Result<SegmentStat> {
+    // SAFETY: shmid_ds is a plain C struct of integers, for which all-zero bytes are a
+    // valid value.
+    let mut ds: libc::shmid_ds = unsafe { std::mem::zeroed() };
+    // SAFETY: `ds` is a valid, writable shmid_ds that outlives the call; IPC_STAT writes
+    // exactly one such struct.
+    retry_on_eintr("shmctl(IPC_STAT)", || unsafe {
+        libc::shmctl(id, libc::IPC_STAT, &mut ds)
+    })?;
+    let mode = u32::from(ds.shm_perm.mode);
+    Ok(SegmentStat {
+        size: ds.shm_segsz,
+        attached: ds.shm_nattch,
+        marked_for_removal: mode & SHM_DEST != 0,
+        mode: mode & 0o777,
+        creator_pid: ds.shm_cpid,
+        last_pid: ds.shm_lpid,
+    })
+}
