@@ -189,6 +189,24 @@ impl Mailbox {
         // END EXERCISE 2.6
     }
     // ANCHOR_END: read
+
+    // ANCHOR: read_without_seqlock
+    /// Copies the current message the naive way: the length, then the bytes, without a
+    /// second look at the sequence. A writer busy at the same moment makes the copy a mix
+    /// of two messages: torn. Kept to show it (`step02-msg check --no-seqlock`).
+    pub fn read_without_seqlock(&self) -> Option<Message> {
+        let number = self.sequence.load(Ordering::Acquire) / 2;
+        if number == 0 {
+            return None;
+        }
+        let len = (self.len.load(Ordering::Relaxed) as usize).min(MAILBOX_CAPACITY);
+        let text = self.text[..len]
+            .iter()
+            .map(|byte| byte.load(Ordering::Relaxed))
+            .collect();
+        Some(Message { number, text })
+    }
+    // ANCHOR_END: read_without_seqlock
 }
 
 impl std::fmt::Debug for Mailbox {

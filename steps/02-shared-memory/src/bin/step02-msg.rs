@@ -4,7 +4,7 @@
 //! `write` publishes TEXT (or stdin); `read` prints the current message as `[#N] TEXT`
 //! (`--raw`: the bare bytes), or says `no message` and exits with status 3. `flood` and
 //! `check` publish and verify self-checking messages, to show that a reader never sees a
-//! message half-written. Example: `step02-msg write --path /tmp/room --create "hello"`.
+//! message half-written (and, with `check --no-seqlock`, that a naive reader does). Example: `step02-msg write --path /tmp/room --create "hello"`.
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -72,6 +72,10 @@ enum Command {
         /// Give up after this many seconds.
         #[arg(long, default_value = "20")]
         seconds: u64,
+        /// Read without the seqlock's checks (Mailbox::read_without_seqlock), to see torn
+        /// copies.
+        #[arg(long)]
+        no_seqlock: bool,
     },
 }
 
@@ -146,9 +150,18 @@ fn main() -> ExitCode {
             segment,
             until,
             seconds,
+            no_seqlock,
         } => {
             let attached = open_mailbox(&segment, false)?;
-            check(attached.view()?, until, Duration::from_secs(seconds))
+            let mailbox: &Mailbox = attached.view()?;
+            let read = || {
+                if no_seqlock {
+                    Ok(mailbox.read_without_seqlock())
+                } else {
+                    mailbox.read()
+                }
+            };
+            check(read, until, Duration::from_secs(seconds))
         }
     })
 }
@@ -175,13 +188,19 @@ fn print_message(message: &Message, raw: bool) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Reads the mailbox over and over, checking every copy, until test message `until`.
-fn check(mailbox: &Mailbox, until: u64, limit: Duration) -> anyhow::Result<ExitCode> {
+/// Reads the mailbox with `read` over and over, checking every copy, until test message
+/// `until`.
+fn check(
+    read: impl Fn() -> step02_shared_memory::Result<Option<Message>>,
+    until: u64,
+    limit: Duration,
+) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
     let (mut reads, mut distinct, mut torn) = (0u64, 0u64, 0u64);
     let mut last_number = 0;
+    let (mut shown, mut last_torn) = (0, None);
     loop {
-        if let Some(message) = mailbox.read()? {
+        if let Some(message) = read()? {
             reads += 1;
             if message.number != last_number {
                 last_number = message.number;
@@ -192,8 +211,11 @@ fn check(mailbox: &Mailbox, until: u64, limit: Duration) -> anyhow::Result<ExitC
                 Ok(_) => {}
                 Err(why) => {
                     torn += 1;
-                    if torn <= 5 {
+                    // Show a few torn copies, not the same one read again and again.
+                    if shown < 5 && last_torn.as_ref() != Some(&why) {
                         eprintln!("torn copy of message #{}: {why}", message.number);
+                        shown += 1;
+                        last_torn = Some(why);
                     }
                 }
             }
