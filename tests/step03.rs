@@ -13,7 +13,11 @@ use harness::{Sandbox, Step, Test};
 
 fn main() -> std::process::ExitCode {
     harness::run(
-        Step { number: 3, title: "the chat protocol", package: "step03-protocol" },
+        Step {
+            number: 3,
+            title: "the chat protocol",
+            package: "step03-protocol",
+        },
         vec![
             Test {
                 name: "valid_names_are_accepted",
@@ -159,7 +163,10 @@ const LEAVE: &str = "01 05 92 10 00 00";
 fn valid_names_are_accepted(sb: &mut Sandbox) -> Result<()> {
     for name in ["a", "alice", "Bob_2", "x.y-z", "0123456789abcdef"] {
         let (code, line) = codec(sb, &["validate", "--name", name])?;
-        ensure!(code == Some(0) && line == "valid name", "{name:?} is a valid name, but the check said {line:?}");
+        ensure!(
+            code == Some(0) && line == "valid name",
+            "{name:?} is a valid name, but the check said {line:?}"
+        );
     }
     Ok(())
 }
@@ -167,7 +174,10 @@ fn valid_names_are_accepted(sb: &mut Sandbox) -> Result<()> {
 fn invalid_names_are_rejected_with_the_reason(sb: &mut Sandbox) -> Result<()> {
     let cases = [
         ("", "cannot be empty"),
-        ("abcdefghijklmnopq", "at most 16 characters, this one has 17"),
+        (
+            "abcdefghijklmnopq",
+            "at most 16 characters, this one has 17",
+        ),
         ("al ice", "not ' '"),
         ("bob!", "not '!'"),
         ("zoë", "not 'ë'"),
@@ -207,9 +217,18 @@ fn requests_encode_to_the_documented_bytes(sb: &mut Sandbox) -> Result<()> {
 fn every_request_kind_round_trips(sb: &mut Sandbox) -> Result<()> {
     let long_text = "é".repeat(236); // 472 bytes: the longest text
     let cases: Vec<(Vec<&str>, String)> = vec![
-        (vec!["join", "--name", "Zed.9"], "Join pid=77 name=\"Zed.9\"".into()),
-        (vec!["say", "--text", &long_text], format!("Say pid=77 text={long_text:?}")),
-        (vec!["private", "--to", "a", "--text", "x"], "Private pid=77 to=\"a\" text=\"x\"".into()),
+        (
+            vec!["join", "--name", "Zed.9"],
+            "Join pid=77 name=\"Zed.9\"".into(),
+        ),
+        (
+            vec!["say", "--text", &long_text],
+            format!("Say pid=77 text={long_text:?}"),
+        ),
+        (
+            vec!["private", "--to", "a", "--text", "x"],
+            "Private pid=77 to=\"a\" text=\"x\"".into(),
+        ),
         (vec!["who"], "Who pid=77".into()),
         (vec!["leave"], "Leave pid=77".into()),
     ];
@@ -238,50 +257,140 @@ fn documented_bytes_decode_to_every_kind(sb: &mut Sandbox) -> Result<()> {
     ];
     for (hex, expected) in cases {
         let (code, line) = decode(sb, hex)?;
-        ensure!(code == Some(0) && line == expected, "[{hex}] should decode as {expected:?}, got {line:?} (exit {code:?})");
+        ensure!(
+            code == Some(0) && line == expected,
+            "[{hex}] should decode as {expected:?}, got {line:?} (exit {code:?})"
+        );
     }
     Ok(())
 }
 
 fn truncated_messages_are_reported_as_truncated(sb: &mut Sandbox) -> Result<()> {
-    expect_rejected(sb, "01 01 92 10", "a join cut inside the pid", "truncated message: pid")?;
-    expect_rejected(sb, "01 01 92 10 00 00", "a join without its name", "truncated message: name")?;
-    expect_rejected(sb, "01 02 92 10 00 00 05 00 68 69", "a say whose text is cut short", "truncated message: text")?;
-    expect_rejected(sb, "01", "a message of only a version byte", "truncated message: kind")
+    expect_rejected(
+        sb,
+        "01 01 92 10",
+        "a join cut inside the pid",
+        "truncated message: pid",
+    )?;
+    expect_rejected(
+        sb,
+        "01 01 92 10 00 00",
+        "a join without its name",
+        "truncated message: name",
+    )?;
+    expect_rejected(
+        sb,
+        "01 02 92 10 00 00 05 00 68 69",
+        "a say whose text is cut short",
+        "truncated message: text",
+    )?;
+    expect_rejected(
+        sb,
+        "01",
+        "a message of only a version byte",
+        "truncated message: kind",
+    )
 }
 
 fn unknown_versions_and_kinds_are_rejected(sb: &mut Sandbox) -> Result<()> {
     expect_rejected(sb, "", "an empty message", "empty message")?;
-    expect_rejected(sb, "02 01 92 10 00 00 01 61", "a version 2 message", "unsupported protocol version 2")?;
-    expect_rejected(sb, "01 09 92 10 00 00", "kind 0x09", "unknown message kind 0x09")?;
-    expect_rejected(sb, "01 81 05 61 6c 69 63 65", "a reply (Welcome) sent as a request", "unknown message kind 0x81")
+    expect_rejected(
+        sb,
+        "02 01 92 10 00 00 01 61",
+        "a version 2 message",
+        "unsupported protocol version 2",
+    )?;
+    expect_rejected(
+        sb,
+        "01 09 92 10 00 00",
+        "kind 0x09",
+        "unknown message kind 0x09",
+    )?;
+    expect_rejected(
+        sb,
+        "01 81 05 61 6c 69 63 65",
+        "a reply (Welcome) sent as a request",
+        "unknown message kind 0x81",
+    )
 }
 
 fn bad_utf8_is_rejected(sb: &mut Sandbox) -> Result<()> {
-    expect_rejected(sb, "01 02 92 10 00 00 02 00 c3 28", "a say with invalid UTF-8", "text is not valid UTF-8")?;
-    expect_rejected(sb, "01 01 92 10 00 00 02 ff fe", "a join with a non-UTF-8 name", "name is not valid UTF-8")
+    expect_rejected(
+        sb,
+        "01 02 92 10 00 00 02 00 c3 28",
+        "a say with invalid UTF-8",
+        "text is not valid UTF-8",
+    )?;
+    expect_rejected(
+        sb,
+        "01 01 92 10 00 00 02 ff fe",
+        "a join with a non-UTF-8 name",
+        "name is not valid UTF-8",
+    )
 }
 
 fn wrong_length_fields_are_rejected(sb: &mut Sandbox) -> Result<()> {
-    expect_rejected(sb, "01 01 92 10 00 00 09 61 6c 69 63 65", "a name length of 9 for 5 bytes", "truncated message: name")?;
-    expect_rejected(sb, "01 01 92 10 00 00 03 61 6c 69 63 65", "a name length of 3 for 5 bytes", "2 unexpected byte(s)")?;
-    expect_rejected(sb, "01 05 92 10 00 00 00", "a leave with an extra byte", "1 unexpected byte(s)")
+    expect_rejected(
+        sb,
+        "01 01 92 10 00 00 09 61 6c 69 63 65",
+        "a name length of 9 for 5 bytes",
+        "truncated message: name",
+    )?;
+    expect_rejected(
+        sb,
+        "01 01 92 10 00 00 03 61 6c 69 63 65",
+        "a name length of 3 for 5 bytes",
+        "2 unexpected byte(s)",
+    )?;
+    expect_rejected(
+        sb,
+        "01 05 92 10 00 00 00",
+        "a leave with an extra byte",
+        "1 unexpected byte(s)",
+    )
 }
 
 fn rule_breaking_fields_are_rejected(sb: &mut Sandbox) -> Result<()> {
     let long_name = format!("01 01 92 10 00 00 11 {}", ["61"; 17].join(" "));
-    expect_rejected(sb, &long_name, "a 17-character name", "at most 16 characters")?;
+    expect_rejected(
+        sb,
+        &long_name,
+        "a 17-character name",
+        "at most 16 characters",
+    )?;
     let long_text = format!("01 02 92 10 00 00 d9 01 {}", ["61"; 473].join(" "));
     expect_rejected(sb, &long_text, "a 473-byte text", "at most 472 bytes")?;
-    expect_rejected(sb, "01 02 92 10 00 00 03 00 61 0a 62", "a text with a newline", "control characters")?;
-    expect_rejected(sb, "01 02 92 10 00 00 00 00", "an empty text", "cannot be empty")?;
-    expect_rejected(sb, "01 04 01 00 00 00", "a request from pid 1", "invalid pid")?;
-    expect_rejected(sb, "01 04 fe ff ff ff", "a request from pid -2", "invalid pid")
+    expect_rejected(
+        sb,
+        "01 02 92 10 00 00 03 00 61 0a 62",
+        "a text with a newline",
+        "control characters",
+    )?;
+    expect_rejected(
+        sb,
+        "01 02 92 10 00 00 00 00",
+        "an empty text",
+        "cannot be empty",
+    )?;
+    expect_rejected(
+        sb,
+        "01 04 01 00 00 00",
+        "a request from pid 1",
+        "invalid pid",
+    )?;
+    expect_rejected(
+        sb,
+        "01 04 fe ff ff ff",
+        "a request from pid -2",
+        "invalid pid",
+    )
 }
 
 fn random_inputs_never_panic_and_round_trip(sb: &mut Sandbox) -> Result<()> {
     // A new seed every run (printed on failure), so repeated runs cover more inputs.
-    let seed = SystemTime::now().duration_since(UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64 | 1);
+    let seed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(1, |d| d.as_nanos() as u64 | 1);
     let out = sb.run(
         sb.cmd("step03-codec")
             .args(["fuzz", "--cases", "100000", "--seed", &seed.to_string()])
@@ -313,7 +422,10 @@ fn mtypes_route_to_the_server_or_a_client(sb: &mut Sandbox) -> Result<()> {
     ];
     for (mtype, expected) in cases {
         let (code, line) = codec(sb, &["route", mtype])?;
-        ensure!(code == Some(0) && line == expected, "mtype {mtype} should route to {expected:?}, got {line:?}");
+        ensure!(
+            code == Some(0) && line == expected,
+            "mtype {mtype} should route to {expected:?}, got {line:?}"
+        );
     }
     Ok(())
 }

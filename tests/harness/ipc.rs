@@ -112,3 +112,54 @@ pub fn segment_info(id: libc::c_int) -> Option<SegmentInfo> {
         mode: u32::from(ds.shm_perm.mode) & 0o777,
     })
 }
+
+/// The value of semaphore `index` in the set with `key`.
+pub fn semaphore_value(key: libc::key_t, index: u16) -> Option<i32> {
+    let id = find(Kind::Semaphores, key)?;
+    // SAFETY: GETVAL takes integers and returns the value (or -1).
+    let value = unsafe { libc::semctl(id, libc::c_int::from(index), libc::GETVAL) };
+    (value != -1).then_some(value)
+}
+
+/// A copy of the whole segment with `key`, read through a read-only attachment of the
+/// grader's own.
+pub fn read_segment(key: libc::key_t) -> Option<Vec<u8>> {
+    let id = find(Kind::Segment, key)?;
+    let size = segment_info(id)?.size;
+    // SAFETY: shmat with a null address lets the kernel choose where to map; SHM_RDONLY
+    // means we can only read. Failure returns (void*)-1, checked below.
+    let address = unsafe { libc::shmat(id, std::ptr::null(), libc::SHM_RDONLY) };
+    if address as isize == -1 {
+        return None;
+    }
+    // SAFETY: the attachment maps `size` readable bytes at `address` until shmdt; we copy
+    // them out as bytes (any value is a valid u8) before detaching.
+    let copy = unsafe { std::slice::from_raw_parts(address.cast::<u8>(), size).to_vec() };
+    // SAFETY: `address` came from shmat above and is detached exactly once.
+    unsafe { libc::shmdt(address) };
+    Some(copy)
+}
+
+/// Sends `payload` with `mtype` to the queue with `key`, as any process could (IPC_NOWAIT).
+pub fn send_raw(key: libc::key_t, mtype: i64, payload: &[u8]) -> Result<(), String> {
+    let id = find(Kind::Queue, key).ok_or("no queue with that key")?;
+    // A struct msgbuf: the mtype, then the payload, in one c_long-aligned buffer.
+    let words = 1 + payload.len().div_ceil(8);
+    let mut buffer = vec![0i64; words];
+    buffer[0] = mtype;
+    // SAFETY: the buffer has room for 8 + payload.len() bytes; we write the payload right
+    // after the mtype word.
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            payload.as_ptr(),
+            buffer.as_mut_ptr().cast::<u8>().add(8),
+            payload.len(),
+        );
+    }
+    // SAFETY: `buffer` is a valid msgbuf with payload.len() bytes of text.
+    let ret = unsafe { libc::msgsnd(id, buffer.as_ptr().cast(), payload.len(), libc::IPC_NOWAIT) };
+    if ret == -1 {
+        return Err(std::io::Error::last_os_error().to_string());
+    }
+    Ok(())
+}

@@ -21,6 +21,8 @@ use std::sync::atomic::{
     AtomicI32, AtomicI64, AtomicU8, AtomicU16, AtomicU32, AtomicU64, Ordering,
 };
 
+use step02_shared_memory::SharedSafe;
+
 use crate::text::{NAME_MAX, TEXT_MAX};
 
 // ANCHOR: layout_constants
@@ -142,6 +144,18 @@ pub struct SharedState {
     pub ring: [LogEntry; RING_CAPACITY],
 }
 // ANCHOR_END: shared_state
+
+// SAFETY (all four): `#[repr(C)]` structs made only of fixed-width atomic integers and
+// arrays of them (all `SharedSafe`), so every bit pattern is valid, every change is atomic,
+// and there is no pointer, no `usize` and no `Drop`. Their layout is pinned by the
+// assertions below.
+unsafe impl SharedSafe for SharedHeader {}
+// SAFETY: see above.
+unsafe impl SharedSafe for PresenceSlot {}
+// SAFETY: see above.
+unsafe impl SharedSafe for LogEntry {}
+// SAFETY: see above.
+unsafe impl SharedSafe for SharedState {}
 
 // ANCHOR: file_layout
 /// The first 8 bytes of a log file.

@@ -1,0 +1,39 @@
+//! The chat client of step 4: joins a room under a name, sends each line of stdin, and
+//! prints the room's lines (history first) as `[HH:MM:SS] <name> text`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use step01_message_queue::cli::run_main;
+use step04_chat::Room;
+use step04_chat::client::Client;
+
+/// Join a chat room: type lines to send them, /quit or Ctrl-D to leave.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Your name in the room (1-16 characters: letters, digits, _ - .).
+    #[arg(long)]
+    name: String,
+
+    /// The room's directory [default: $XDG_RUNTIME_DIR/ipc-chat/lobby or /tmp/ipc-chat-UID/lobby].
+    #[arg(long, value_name = "DIR")]
+    room: Option<PathBuf>,
+
+    /// For the grader: join, take the room's lock and keep it until killed.
+    #[arg(long, hide = true)]
+    hold_lock_for_test: bool,
+}
+
+fn main() -> ExitCode {
+    run_main("step04-client", || {
+        let args = Args::parse();
+        let client = Client::join(&Room::new(args.room), &args.name)?;
+        if args.hold_lock_for_test {
+            client.hold_lock_forever()?;
+        }
+        client.run()?;
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,108 @@
+//! The ring of recent chat lines in shared memory.
+//!
+//! Entry number `seq` (numbered from 1) lives in slot `(seq - 1) % RING_CAPACITY`, so the
+//! ring always holds the newest [`RING_CAPACITY`] entries and older ones are overwritten,
+//! oldest first. `header.next_seq` is the number the next entry will get.
+//!
+//! In this step every access happens with the room's mutex held, which is why the
+//! functions ask for a [`SemaphoreGuard`]: you cannot call them without proving you hold
+//! the lock. (The atomics make each access sound; the lock makes a whole entry consistent.)
+
+use std::sync::atomic::Ordering;
+
+use step03_protocol::layout::{
+    EntryKind, LogEntry, RING_CAPACITY, SharedState, load_bytes, store_bytes,
+};
+use step03_protocol::{NAME_MAX, TEXT_MAX};
+
+use crate::semaphore::SemaphoreGuard;
+
+/// A copy of one entry, taken out of shared memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Its sequence number.
+    pub seq: u64,
+    /// When the server appended it, in milliseconds since the Unix epoch.
+    pub time_ms: i64,
+    /// The pid of the client it is about.
+    pub pid: i32,
+    /// What kind of line it is.
+    pub kind: EntryKind,
+    /// Who it is about.
+    pub name: String,
+    /// What was said (empty for joins and leaves).
+    pub text: String,
+}
+
+/// What [`Ring::read_since`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Batch {
+    /// The entries, oldest first.
+    pub entries: Vec<Entry>,
+    /// How many entries after the requested one were already overwritten.
+    pub missed: u64,
+}
+
+/// The ring of a room's shared state.
+#[derive(Clone, Copy)]
+pub struct Ring<'a> {
+    /// The shared state it lives in.
+    state: &'a SharedState,
+}
+
+/// The slot of entry `seq`.
+fn slot(state: &SharedState, seq: u64) -> &LogEntry {
+    &state.ring[((seq - 1) % RING_CAPACITY as u64) as usize]
+}
+
+impl<'a> Ring<'a> {
+    /// The ring inside `state`.
+    pub fn new(state: &'a SharedState) -> Ring<'a> {
+        Ring { state }
+    }
+
+    /// The number the next entry will get (1 for an empty ring).
+    pub fn next_seq(&self) -> u64 {
+        self.state.header.next_seq.load(Ordering::Acquire)
+    }
+
+    // ANCHOR: append
+    /// Appends an entry and returns its sequence number. Only the server appends.
+    pub fn append(
+        &self,
+        _held: &SemaphoreGuard<'_>,
+        kind: EntryKind,
+        pid: i32,
+        name: &str,
+        text: &str,
+        time_ms: i64,
+    ) -> u64 {
+        // EXERCISE 4.2 (20 points): Write the entry into the slot of `next_seq`, then publish it.
+        // HINT: `let seq = self.state.header.next_seq.load(Ordering::Relaxed);` and `slot(self.state, seq)`.
+        // HINT: store the fields (use `store_bytes` for name and text, lengths clamped to NAME_MAX/TEXT_MAX)...
+        // HINT: ...then `slot.seq` (Release) and `header.next_seq = seq + 1` (Release) last: readers trust them.
+        // BEGIN EXERCISE 4.2 (stub uses: self, kind, pid, name, text, time_ms)
+        let _ = (self, kind, pid, name, text, time_ms); // silences "unused" until your code uses them
+        todo!(
+            "exercise 4.2 is not done yet: Write the entry into the slot of `next_seq`, then publish it."
+        )
+        // END EXERCISE 4.2
+    }
+    // ANCHOR_END: append
+
+    // ANCHOR: read_since
+    /// The entries after `after` that are still in the ring, and how many were missed.
+    pub fn read_since(&self, _held: &SemaphoreGuard<'_>, after: u64) -> Batch {
+        // EXERCISE 4.3 (20 points): Copy out every entry numbered after `after` that the ring still holds.
+        // HINT: the newest entry is `next_seq() - 1`; the oldest still kept is `newest - RING_CAPACITY + 1` (at least 1).
+        // HINT: entries between `after` and the oldest kept were overwritten: count them in `missed`.
+        // HINT: a slot whose `seq` is not the number you expect was overwritten too; `load_bytes` copies bytes out.
+        // BEGIN EXERCISE 4.3 (stub uses: self, after)
+        let _ = (self, after); // silences "unused" until your code uses them
+        todo!(
+            "exercise 4.3 is not done yet: Copy out every entry numbered after `after` that the ring still holds."
+        )
+        // END EXERCISE 4.3
+    }
+    // ANCHOR_END: read_since
+}

@@ -1,0 +1,643 @@
+//! Grader of step 4: the first working chat. Real processes: a `step04-server` and several
+//! `step04-client`s per test, in the test's own room; outcomes are checked in the clients'
+//! output and, independently, in the kernel's objects (queue, segment, semaphores).
+//!
+//! Run with `make check-step 4` (your code in steps/) or `make check-step 4 IMPL=solutions`.
+
+mod harness;
+
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use harness::{Proc, Sandbox, Step, Test, ipc};
+
+fn main() -> std::process::ExitCode {
+    harness::run(
+        Step {
+            number: 4,
+            title: "the first working chat",
+            package: "step04-chat",
+        },
+        vec![
+            Test {
+                name: "a_client_killed_holding_the_lock_does_not_block_the_room",
+                exercise: "4.1",
+                points: 12,
+                seconds: 60,
+                hint: "semop with sem_flg = SEM_UNDO: the kernel undoes the adjustment of a process that dies, \
+                       so a client killed while holding the mutex releases it.",
+                run: a_client_killed_holding_the_lock_does_not_block_the_room,
+            },
+            Test {
+                name: "semaphores_are_balanced_and_undone_when_the_server_dies",
+                exercise: "4.1",
+                points: 8,
+                seconds: 60,
+                hint: "Each lock (-1) must be matched by an unlock (+1); with SEM_UNDO the server's +1 on the \
+                       'alive' semaphore is undone by the kernel when it is killed.",
+                run: semaphores_are_balanced_and_undone_when_the_server_dies,
+            },
+            Test {
+                name: "the_ring_holds_the_newest_entries_with_increasing_numbers",
+                exercise: "4.2",
+                points: 8,
+                seconds: 60,
+                hint: "Entry seq goes to slot (seq - 1) % RING_CAPACITY; store the fields, then slot.seq, then \
+                       header.next_seq = seq + 1.",
+                run: the_ring_holds_the_newest_entries_with_increasing_numbers,
+            },
+            Test {
+                name: "eight_clients_times_100_lines_arrive_complete_and_in_one_order",
+                exercise: "4.2",
+                points: 12,
+                seconds: 120,
+                hint: "Every Say must become exactly one entry, appended under the mutex so that all readers \
+                       see one order.",
+                run: eight_clients_times_100_lines_arrive_complete_and_in_one_order,
+            },
+            Test {
+                name: "a_late_joiner_sees_the_history_in_the_ring",
+                exercise: "4.3",
+                points: 10,
+                seconds: 60,
+                hint: "read_since(0) must return every entry the ring still holds, oldest first.",
+                run: a_late_joiner_sees_the_history_in_the_ring,
+            },
+            Test {
+                name: "past_capacity_the_oldest_entries_are_dropped_and_counted",
+                exercise: "4.3",
+                points: 10,
+                seconds: 90,
+                hint: "Only the newest RING_CAPACITY entries are kept: start at max(after + 1, newest - 255) and \
+                       count the skipped ones in `missed`.",
+                run: past_capacity_the_oldest_entries_are_dropped_and_counted,
+            },
+            Test {
+                name: "three_clients_see_every_line_in_the_same_order",
+                exercise: "4.4",
+                points: 8,
+                seconds: 60,
+                hint: "A Say from a member must be appended to the ring as a Chat entry with the member's name.",
+                run: three_clients_see_every_line_in_the_same_order,
+            },
+            Test {
+                name: "an_over_long_line_is_refused_before_sending",
+                exercise: "4.4",
+                points: 4,
+                seconds: 60,
+                hint: "The client validates with Text::new before sending; the server must keep serving the \
+                       lines that follow.",
+                run: an_over_long_line_is_refused_before_sending,
+            },
+            Test {
+                name: "malformed_queue_messages_are_dropped_and_chat_continues",
+                exercise: "4.4",
+                points: 8,
+                seconds: 60,
+                hint: "On a decode error, log and return; a request from a pid that never joined gets \
+                       Rejected(NotJoined) and changes nothing.",
+                run: malformed_queue_messages_are_dropped_and_chat_continues,
+            },
+            Test {
+                name: "sigint_removes_every_ipc_object_and_tells_the_clients",
+                exercise: "4.4",
+                points: 5,
+                seconds: 60,
+                hint: "The server must keep handling messages until the stop flag is raised, then shut down: \
+                       Bye to every member, then remove the queue, semaphores and segment.",
+                run: sigint_removes_every_ipc_object_and_tells_the_clients,
+            },
+            Test {
+                name: "a_duplicate_name_is_rejected_without_disturbing_the_room",
+                exercise: "4.5",
+                points: 8,
+                seconds: 60,
+                hint: "If a member already has the name, reply Rejected(NameTaken) and change nothing.",
+                run: a_duplicate_name_is_rejected_without_disturbing_the_room,
+            },
+            Test {
+                name: "leaving_frees_the_name",
+                exercise: "4.5",
+                points: 7,
+                seconds: 60,
+                hint: "Leave must remove the member, so its name can be used again.",
+                run: leaving_frees_the_name,
+            },
+        ],
+    )
+}
+
+// ---------------------------------------------------------------- helpers
+
+/// The room's three keys, computed by the grader: ftok(room, 'Q' / 'M' / 'S').
+fn keys(sb: &Sandbox) -> (i32, i32, i32) {
+    (sb.key(b'Q'), sb.key(b'M'), sb.key(b'S'))
+}
+
+/// Starts the server in the sandbox's room and waits until its queue exists.
+fn start_server(sb: &Sandbox) -> Result<Proc> {
+    let room = sb.path().to_owned();
+    let mut server = sb.spawn(
+        sb.cmd("step04-server")
+            .arg("--room")
+            .arg(&room)
+            .limit(Duration::from_secs(110)),
+    )?;
+    let start = Instant::now();
+    while ipc::find(ipc::Kind::Queue, keys(sb).0).is_none() {
+        if !server.is_running() {
+            bail!(
+                "the server exited at start: {}",
+                server.wait(Duration::from_secs(1))?.describe()
+            );
+        }
+        ensure!(
+            start.elapsed() < Duration::from_secs(10),
+            "the server made no queue within 10 s"
+        );
+        sleep(Duration::from_millis(20));
+    }
+    Ok(server)
+}
+
+/// Starts a client named `name` and waits until it has seen its own join.
+fn join(sb: &Sandbox, name: &str) -> Result<Proc> {
+    let mut client = spawn_client(sb, name, &[])?;
+    let notice = format!("* {name} joined");
+    client.wait_for_stdout(Duration::from_secs(15), &format!("{notice:?}"), |out| {
+        out.contains(&notice)
+    })?;
+    Ok(client)
+}
+
+/// Starts a client with piped stdin (and extra arguments).
+fn spawn_client(sb: &Sandbox, name: &str, extra: &[&str]) -> Result<Proc> {
+    let room = sb.path().to_owned();
+    sb.spawn(
+        sb.cmd("step04-client")
+            .arg("--room")
+            .arg(&room)
+            .args(["--name", name])
+            .args(extra)
+            .stdin_piped()
+            .limit(Duration::from_secs(110)),
+    )
+}
+
+/// Types `line` into a client.
+fn say(client: &mut Proc, line: &str) -> Result<()> {
+    client.write(format!("{line}\n").as_bytes())
+}
+
+/// The chat lines of a client's output, without their times: `<alice> hello`.
+fn chat_lines(output: &str) -> Vec<String> {
+    output
+        .lines()
+        .filter_map(|line| line.split_once("] <").map(|(_, rest)| format!("<{rest}")))
+        .collect()
+}
+
+/// Waits until `client` has printed at least `count` chat lines; returns them.
+fn wait_for_chat(client: &mut Proc, count: usize) -> Result<Vec<String>> {
+    let out = client.wait_for_stdout(
+        Duration::from_secs(60),
+        &format!("{count} chat lines"),
+        |out| chat_lines(out).len() >= count,
+    )?;
+    Ok(chat_lines(&out))
+}
+
+/// Fails unless `condition` becomes true within `limit`.
+fn eventually(limit: Duration, what: &str, mut condition: impl FnMut() -> bool) -> Result<()> {
+    let end = Instant::now() + limit;
+    while !condition() {
+        ensure!(Instant::now() < end, "{what} (waited {limit:?})");
+        sleep(Duration::from_millis(20));
+    }
+    Ok(())
+}
+
+/// Reads a little-endian integer of `N` bytes at `offset` of `bytes`.
+fn le<const N: usize>(bytes: &[u8], offset: usize) -> u64 {
+    let mut value = [0u8; 8];
+    value[..N].copy_from_slice(&bytes[offset..offset + N]);
+    u64::from_le_bytes(value)
+}
+
+// The documented layout of the shared segment (chapter 3, `step03-codec layout`).
+const NEXT_SEQ: usize = 16;
+const RING: usize = 64 + 32 * 64;
+const ENTRY: usize = 512;
+const CAPACITY: usize = 256;
+
+// ---------------------------------------------------------------- tests
+
+fn a_client_killed_holding_the_lock_does_not_block_the_room(sb: &mut Sandbox) -> Result<()> {
+    let _server = start_server(sb)?;
+    let mut alice = join(sb, "alice")?;
+    let mut holder = spawn_client(sb, "holder", &["--hold-lock-for-test"])?;
+    eventually(
+        Duration::from_secs(15),
+        "the test client never said it holds the lock",
+        || holder.stderr_text().contains("holding the room's lock"),
+    )?;
+    let mutex = ipc::semaphore_value(keys(sb).2, 0);
+    ensure!(
+        mutex == Some(0),
+        "while a client holds the lock the mutex semaphore should be 0, the kernel says {mutex:?}"
+    );
+    holder.signal(libc::SIGKILL);
+    holder.wait(Duration::from_secs(5))?;
+    eventually(
+        Duration::from_secs(10),
+        "after the holder was killed, the mutex never went back to 1",
+        || ipc::semaphore_value(keys(sb).2, 0) == Some(1),
+    )?;
+    let mut bob = join(sb, "bob")?;
+    say(&mut alice, "the room is not wedged")?;
+    let lines = wait_for_chat(&mut bob, 1)?;
+    ensure!(
+        lines == ["<alice> the room is not wedged"],
+        "bob should see alice's line, saw {lines:?}"
+    );
+    Ok(())
+}
+
+fn semaphores_are_balanced_and_undone_when_the_server_dies(sb: &mut Sandbox) -> Result<()> {
+    let mut server = start_server(sb)?;
+    let mut alice = join(sb, "alice")?;
+    let mut bob = join(sb, "bob")?;
+    for i in 0..5 {
+        say(&mut alice, &format!("ping {i}"))?;
+    }
+    wait_for_chat(&mut bob, 5)?;
+    let (_, _, sem) = keys(sb);
+    eventually(
+        Duration::from_secs(5),
+        "after a conversation the mutex semaphore should be back to 1",
+        || ipc::semaphore_value(sem, 0) == Some(1),
+    )?;
+    let alive = ipc::semaphore_value(sem, 1);
+    ensure!(
+        alive == Some(1),
+        "while the server runs its 'alive' semaphore should be 1, it is {alive:?}"
+    );
+    server.signal(libc::SIGKILL);
+    server.wait(Duration::from_secs(5))?;
+    eventually(
+        Duration::from_secs(5),
+        "after the server was killed its SEM_UNDO should reset 'alive' to 0",
+        || ipc::semaphore_value(sem, 1) == Some(0),
+    )?;
+    Ok(())
+}
+
+fn the_ring_holds_the_newest_entries_with_increasing_numbers(sb: &mut Sandbox) -> Result<()> {
+    let _server = start_server(sb)?;
+    let mut alice = join(sb, "alice")?;
+    let lines: String = (1..=300).map(|i| format!("line {i}\n")).collect();
+    alice.write(lines.as_bytes())?;
+    let out = alice.wait_for_stdout(Duration::from_secs(60), "\"<alice> line 300\"", |o| {
+        o.contains("<alice> line 300")
+    })?;
+    ensure!(
+        chat_lines(&out).len() == 300,
+        "alice should have seen her 300 lines once each"
+    );
+    let segment = ipc::read_segment(keys(sb).1).context("the room has no shared segment")?;
+    ensure!(
+        segment.len() >= RING + ENTRY * CAPACITY,
+        "the segment is only {} bytes",
+        segment.len()
+    );
+    // alice's join is entry 1, her lines are entries 2 to 301.
+    let next = le::<8>(&segment, NEXT_SEQ);
+    ensure!(
+        next == 302,
+        "after a join and 300 lines header.next_seq should be 302, it is {next}"
+    );
+    let mut seqs: Vec<u64> = (0..CAPACITY)
+        .map(|slot| le::<8>(&segment, RING + slot * ENTRY))
+        .collect();
+    for (slot, seq) in seqs.iter().enumerate() {
+        ensure!(
+            *seq == 0 || (*seq - 1) as usize % CAPACITY == slot,
+            "entry {seq} is in slot {slot}, but entry n belongs in slot (n - 1) % 256"
+        );
+    }
+    seqs.sort_unstable();
+    ensure!(
+        seqs == (46..=301).collect::<Vec<u64>>(),
+        "the ring should hold exactly entries 46 to 301 (the newest 256); it holds {}..{} ({} distinct)",
+        seqs[0],
+        seqs[CAPACITY - 1],
+        {
+            let mut d = seqs.clone();
+            d.dedup();
+            d.len()
+        }
+    );
+    let slot = RING + ((301 - 1) % CAPACITY) * ENTRY;
+    let text_len = le::<2>(&segment, slot + 22) as usize;
+    let text = String::from_utf8_lossy(&segment[slot + 40..slot + 40 + text_len.min(472)]);
+    ensure!(
+        text == "line 300",
+        "entry 301 should hold \"line 300\", it holds {text:?}"
+    );
+    Ok(())
+}
+
+fn eight_clients_times_100_lines_arrive_complete_and_in_one_order(sb: &mut Sandbox) -> Result<()> {
+    let _server = start_server(sb)?;
+    let mut watchers = vec![join(sb, "watcher1")?, join(sb, "watcher2")?];
+    let mut senders = Vec::new();
+    for s in 0..8 {
+        let name = format!("sender{s}");
+        let lines: String = (0..100).map(|i| format!("{name} says {i}\n")).collect();
+        let room = sb.path().to_owned();
+        senders.push(
+            sb.spawn(
+                sb.cmd("step04-client")
+                    .arg("--room")
+                    .arg(&room)
+                    .args(["--name", &name])
+                    .stdin(lines)
+                    .limit(Duration::from_secs(100)),
+            )?,
+        );
+    }
+    let mut views = Vec::new();
+    for watcher in &mut watchers {
+        views.push(wait_for_chat(watcher, 800)?);
+    }
+    for sender in &mut senders {
+        sender
+            .wait(Duration::from_secs(30))?
+            .expect_success("a sender client")?;
+    }
+    ensure!(
+        views[0] == views[1],
+        "the two watchers saw the 800 lines in different orders"
+    );
+    let view = &views[0];
+    ensure!(
+        view.len() == 800,
+        "expected exactly 800 lines, a watcher saw {}",
+        view.len()
+    );
+    for s in 0..8 {
+        let mine: Vec<&String> = view
+            .iter()
+            .filter(|l| l.starts_with(&format!("<sender{s}> ")))
+            .collect();
+        let expected: Vec<String> = (0..100)
+            .map(|i| format!("<sender{s}> sender{s} says {i}"))
+            .collect();
+        ensure!(
+            mine.len() == 100 && mine.iter().zip(&expected).all(|(a, b)| *a == b),
+            "sender{s}'s 100 lines should appear once each, in order; saw {} of them",
+            mine.len()
+        );
+    }
+    Ok(())
+}
+
+fn a_late_joiner_sees_the_history_in_the_ring(sb: &mut Sandbox) -> Result<()> {
+    let _server = start_server(sb)?;
+    let mut alice = join(sb, "alice")?;
+    for line in ["first", "second", "third"] {
+        say(&mut alice, line)?;
+    }
+    wait_for_chat(&mut alice, 3)?;
+    let bob = join(sb, "bob")?;
+    let out = bob.stdout_text();
+    let lines = chat_lines(&out);
+    ensure!(
+        lines == ["<alice> first", "<alice> second", "<alice> third"],
+        "bob joined after alice's three lines and should see them as history; he printed {out:?}"
+    );
+    let join_at = out.find("* bob joined").unwrap_or(0);
+    ensure!(
+        out.find("<alice> third").is_some_and(|at| at < join_at),
+        "the history should come before bob's own join"
+    );
+    Ok(())
+}
+
+fn past_capacity_the_oldest_entries_are_dropped_and_counted(sb: &mut Sandbox) -> Result<()> {
+    let _server = start_server(sb)?;
+    let mut alice = join(sb, "alice")?;
+    let lines: String = (1..=300).map(|i| format!("line {i}\n")).collect();
+    alice.write(lines.as_bytes())?;
+    alice.wait_for_stdout(Duration::from_secs(60), "\"<alice> line 300\"", |o| {
+        o.contains("<alice> line 300")
+    })?;
+    // Entries: alice joined (1), lines 1-300 (2-301), bob joined (302). The ring keeps
+    // 47-302, so bob misses 46 entries and his history starts at line 46.
+    let bob = join(sb, "bob")?;
+    let out = bob.stdout_text();
+    ensure!(
+        out.contains("46 older message(s) were dropped"),
+        "bob should be told that 46 older entries were dropped from the ring; he printed: {}",
+        out.lines().take(3).collect::<Vec<_>>().join(" | ")
+    );
+    let lines = chat_lines(&out);
+    let expected: Vec<String> = (46..=300).map(|i| format!("<alice> line {i}")).collect();
+    ensure!(
+        lines == expected,
+        "bob's history should be lines 46 to 300 in order; it has {} lines, from {:?} to {:?}",
+        lines.len(),
+        lines.first(),
+        lines.last()
+    );
+    Ok(())
+}
+
+fn three_clients_see_every_line_in_the_same_order(sb: &mut Sandbox) -> Result<()> {
+    let _server = start_server(sb)?;
+    let mut clients = vec![join(sb, "ann")?, join(sb, "ben")?, join(sb, "cat")?];
+    let names = ["ann", "ben", "cat"];
+    for round in 0..5 {
+        for (client, name) in clients.iter_mut().zip(names) {
+            say(client, &format!("{name} line {round}"))?;
+        }
+    }
+    let mut views = Vec::new();
+    for client in &mut clients {
+        views.push(wait_for_chat(client, 15)?);
+    }
+    ensure!(
+        views[0].len() == 15,
+        "each client should see 15 lines, ann saw {:?}",
+        views[0]
+    );
+    ensure!(
+        views[0] == views[1] && views[1] == views[2],
+        "all clients must see the same lines in the same order:\nann: {:?}\nben: {:?}\ncat: {:?}",
+        views[0],
+        views[1],
+        views[2]
+    );
+    for name in names {
+        let mine: Vec<String> = views[0]
+            .iter()
+            .filter(|l| l.starts_with(&format!("<{name}>")))
+            .cloned()
+            .collect();
+        let expected: Vec<String> = (0..5)
+            .map(|r| format!("<{name}> {name} line {r}"))
+            .collect();
+        ensure!(
+            mine == expected,
+            "{name}'s lines should appear once each, in order: {mine:?}"
+        );
+    }
+    Ok(())
+}
+
+fn an_over_long_line_is_refused_before_sending(sb: &mut Sandbox) -> Result<()> {
+    let _server = start_server(sb)?;
+    let mut alice = join(sb, "alice")?;
+    let mut bob = join(sb, "bob")?;
+    say(&mut alice, &"x".repeat(473))?;
+    let longest = "y".repeat(472);
+    say(&mut alice, &longest)?;
+    say(&mut alice, "short")?;
+    let lines = wait_for_chat(&mut bob, 2)?;
+    ensure!(
+        lines == [format!("<alice> {longest}"), "<alice> short".to_string()],
+        "bob should see the 472-byte line and \"short\", never the 473-byte one; saw {} lines",
+        lines.len()
+    );
+    ensure!(
+        alice.stderr_text().contains("at most 472 bytes"),
+        "alice's client should explain that the line is too long: stderr {:?}",
+        alice.stderr_text()
+    );
+    Ok(())
+}
+
+fn malformed_queue_messages_are_dropped_and_chat_continues(sb: &mut Sandbox) -> Result<()> {
+    let mut server = start_server(sb)?;
+    let mut alice = join(sb, "alice")?;
+    let mut bob = join(sb, "bob")?;
+    let queue = keys(sb).0;
+    let junk: [&[u8]; 5] = [
+        b"",
+        b"\x07\x01 garbage",
+        b"\x01\x01\x92\x10",                         // a join cut short
+        b"\x01\x02\x92\x10\x00\x00\x05\x00hello",    // a say from pid 4242, who never joined
+        b"\x01\x02\x92\x10\x00\x00\x02\x00\xc3\x28", // invalid UTF-8
+    ];
+    for payload in junk {
+        ipc::send_raw(queue, 1, payload).map_err(anyhow::Error::msg)?;
+    }
+    say(&mut alice, "still fine")?;
+    let lines = wait_for_chat(&mut bob, 1)?;
+    ensure!(
+        lines == ["<alice> still fine"],
+        "after the junk, bob should see only alice's line; saw {lines:?}"
+    );
+    ensure!(
+        server.is_running(),
+        "the server must survive malformed messages"
+    );
+    let mut carol = join(sb, "carol")?;
+    let history = chat_lines(&carol.stdout_text());
+    ensure!(
+        history == ["<alice> still fine"],
+        "nothing from the junk may reach the ring; history is {history:?}"
+    );
+    say(&mut carol, "me too")?;
+    wait_for_chat(&mut bob, 2)?;
+    Ok(())
+}
+
+fn sigint_removes_every_ipc_object_and_tells_the_clients(sb: &mut Sandbox) -> Result<()> {
+    let mut server = start_server(sb)?;
+    let mut alice = join(sb, "alice")?;
+    server.signal(libc::SIGINT);
+    let out = server.wait(Duration::from_secs(10))?;
+    out.expect_success("the server after SIGINT")?;
+    let client = alice.wait(Duration::from_secs(10))?;
+    ensure!(
+        client.stdout_text().contains("goodbye"),
+        "the client should print the server's goodbye and exit: {}",
+        client.describe()
+    );
+    let (q, m, s) = keys(sb);
+    for (kind, key, what) in [
+        (ipc::Kind::Queue, q, "queue"),
+        (ipc::Kind::Segment, m, "segment"),
+        (ipc::Kind::Semaphores, s, "semaphore set"),
+    ] {
+        ensure!(
+            ipc::find(kind, key).is_none(),
+            "after SIGINT the room's {what} (key {key:#x}) still exists"
+        );
+    }
+    let room = sb.path().to_owned();
+    let start = Instant::now();
+    let late = sb.run(
+        sb.cmd("step04-client")
+            .arg("--room")
+            .arg(&room)
+            .args(["--name", "late"]),
+    )?;
+    ensure!(
+        !late.success()
+            && late.stderr_text().contains("no server is running")
+            && start.elapsed() < Duration::from_secs(5),
+        "a client with no server must fail within 5 s saying no server is running: {}",
+        late.describe()
+    );
+    Ok(())
+}
+
+fn a_duplicate_name_is_rejected_without_disturbing_the_room(sb: &mut Sandbox) -> Result<()> {
+    let _server = start_server(sb)?;
+    let mut alice = join(sb, "alice")?;
+    let room = sb.path().to_owned();
+    let twin = sb.run(
+        sb.cmd("step04-client")
+            .arg("--room")
+            .arg(&room)
+            .args(["--name", "alice"])
+            .stdin("hi\n"),
+    )?;
+    ensure!(
+        !twin.success() && twin.stderr_text().contains("already taken"),
+        "a second alice must be refused with a message saying the name is taken: {}",
+        twin.describe()
+    );
+    let mut bob = join(sb, "bob")?;
+    say(&mut alice, "I am the real alice")?;
+    let lines = wait_for_chat(&mut bob, 1)?;
+    ensure!(
+        lines == ["<alice> I am the real alice"],
+        "bob should see only the first alice's line: {lines:?}"
+    );
+    Ok(())
+}
+
+fn leaving_frees_the_name(sb: &mut Sandbox) -> Result<()> {
+    let _server = start_server(sb)?;
+    let mut bob = join(sb, "bob")?;
+    let mut alice = join(sb, "alice")?;
+    say(&mut alice, "/quit")?;
+    alice
+        .wait(Duration::from_secs(10))?
+        .expect_success("alice after /quit")?;
+    bob.wait_for_stdout(Duration::from_secs(10), "\"* alice left\"", |o| {
+        o.contains("* alice left")
+    })?;
+    let mut again = join(sb, "alice")?;
+    say(&mut again, "back again")?;
+    let lines = wait_for_chat(&mut bob, 1)?;
+    ensure!(
+        lines == ["<alice> back again"],
+        "bob should see the new alice's line: {lines:?}"
+    );
+    Ok(())
+}
