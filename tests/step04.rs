@@ -438,8 +438,8 @@ fn past_capacity_the_oldest_entries_are_dropped_and_counted(sb: &mut Sandbox) ->
     let bob = join(sb, "bob")?;
     let out = bob.stdout_text();
     ensure!(
-        out.contains("46 older message(s) were dropped"),
-        "bob should be told that 46 older entries were dropped from the ring; he printed: {}",
+        out.contains("46 earlier message(s) are no longer in the ring"),
+        "bob should be told that 46 earlier entries are no longer in the ring; he printed: {}",
         out.lines().take(3).collect::<Vec<_>>().join(" | ")
     );
     let lines = chat_lines(&out);

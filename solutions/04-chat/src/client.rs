@@ -75,6 +75,9 @@ impl Client {
             last_seq: 0,
             unseen_own: 0,
         };
+        // A process that had our pid before us may have left replies behind: clear them,
+        // so the first reply we read is the answer to our own join.
+        while client.mailbox()?.is_some() {}
         client.send(&Request::Join {
             pid,
             name: name.clone(),
@@ -155,7 +158,7 @@ impl Client {
             Ring::new(self.objects.state()).read_since(&held, self.last_seq)
         };
         if batch.missed > 0 {
-            println!("{}", format::missed(batch.missed));
+            println!("{}", format::missed(batch.missed, self.last_seq == 0));
         }
         for entry in &batch.entries {
             println!("{}", format::line(entry));
@@ -224,7 +227,11 @@ impl Client {
                 return self.leave();
             }
             let busy = printed > 0 || self.unseen_own > 0;
-            thread::sleep(if busy { BUSY_POLL_INTERVAL } else { POLL_INTERVAL });
+            thread::sleep(if busy {
+                BUSY_POLL_INTERVAL
+            } else {
+                POLL_INTERVAL
+            });
         }
     }
 

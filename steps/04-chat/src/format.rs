@@ -40,11 +40,16 @@ fn printable(text: &str) -> String {
         .collect()
 }
 
-/// The notice for entries a slow reader missed.
-pub fn missed(count: u64) -> String {
-    format!(
-        "* {count} older message(s) were dropped from the ring before this client could read them"
-    )
+/// The notice for entries that were overwritten before this client read them: older
+/// history when it has just joined, or lines it fell too far behind to read.
+pub fn missed(count: u64, joining: bool) -> String {
+    if joining {
+        format!("* {count} earlier message(s) are no longer in the ring")
+    } else {
+        format!(
+            "* {count} message(s) were overwritten in the ring before this client could read them"
+        )
+    }
 }
 
 /// Milliseconds since the Unix epoch, now.

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use step01_message_queue::{MessageQueue, TypeFilter};
-use step03_protocol::layout::EntryKind;
+use step03_protocol::layout::{EntryKind, MAX_CLIENTS};
 use step03_protocol::routing::{SERVER_MTYPE, reply_mtype};
 use step03_protocol::{Name, RejectReason, Reply, Request, describe};
 
@@ -95,13 +95,13 @@ impl Server {
     // ANCHOR: join
     /// Registers `pid` as `name` if the name is free; the reply says whether it worked.
     fn join(&mut self, pid: i32, name: Name) -> Reply {
-        // EXERCISE 4.5 (15 points): Accept a new member unless its name is taken or its pid already joined.
-        // HINT: a name is taken if any member has it: reply `Reply::Rejected { reason: RejectReason::NameTaken, .. }`.
+        // EXERCISE 4.5 (15 points): Accept a new member unless its pid already joined, its name is taken, or the room is full.
+        // HINT: refuse a pid that already joined (AlreadyJoined), a name a member has (NameTaken), a full room (RoomFull).
         // HINT: on success, insert into `self.members`, append a Join entry, and return `Reply::Welcome`.
         // BEGIN EXERCISE 4.5 (stub uses: self, pid, name)
         let _ = (self, pid, name); // silences "unused" until your code uses them
         todo!(
-            "exercise 4.5 is not done yet: Accept a new member unless its name is taken or its pid already joined."
+            "exercise 4.5 is not done yet: Accept a new member unless its pid already joined, its name is taken, or the room is full."
         )
         // END EXERCISE 4.5
     }
