@@ -85,6 +85,7 @@ impl Counter {
         self.arrived.load(Ordering::Relaxed)
     }
 
+    // ANCHOR: start_together
     /// Waits until `processes` processes, this one included, have called this: a start
     /// line, so that they all increment at the same moment and the race, if there is one,
     /// shows. Arrivals form groups of `processes`, so the segment can be used for another
@@ -104,4 +105,5 @@ impl Counter {
         }
         Ok(())
     }
+    // ANCHOR_END: start_together
 }

@@ -26,6 +26,7 @@ use crate::attached::{Attached, ReadOnly, ReadWrite};
 /// `<linux/shm.h>`; the libc crate does not export it).
 const SHM_DEST: u32 = 0o1000;
 
+// ANCHOR: stat
 /// What `shmctl(IPC_STAT)` says about a segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SegmentStat {
@@ -42,6 +43,7 @@ pub struct SegmentStat {
     /// The pid of the last process that attached or detached it.
     pub last_pid: i32,
 }
+// ANCHOR_END: stat
 
 /// A handle on a System V shared-memory segment: its id, key and size.
 ///
@@ -126,6 +128,7 @@ impl Segment {
         Ok(Segment { id, key, size })
     }
 
+    // ANCHOR: open_or_create
     /// Opens the segment of `key` if it exists (it must be `size` bytes), or creates it.
     ///
     /// Safe to call from many processes at once: exactly one `shmget(IPC_CREAT |
@@ -145,6 +148,7 @@ impl Segment {
             }
         }
     }
+    // ANCHOR_END: open_or_create
 
     /// The segment id, as `ipcs -m` shows it.
     pub fn id(&self) -> c_int {
@@ -166,6 +170,7 @@ impl Segment {
         stat_id(self.id)
     }
 
+    // ANCHOR: attach_modes
     /// Maps the segment into this process, readable and writable.
     pub fn attach(&self) -> Result<Attached<ReadWrite>> {
         Attached::new(self)
@@ -176,6 +181,7 @@ impl Segment {
     pub fn attach_read_only(&self) -> Result<Attached<ReadOnly>> {
         Attached::new(self)
     }
+    // ANCHOR_END: attach_modes
 
     // ANCHOR: remove
     /// Marks the segment for destruction with `shmctl(IPC_RMID)`.

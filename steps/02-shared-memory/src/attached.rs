@@ -38,6 +38,7 @@ mod sealed {
     impl Sealed for super::ReadOnly {}
 }
 
+// ANCHOR: access
 /// How an attachment may be used: [`ReadWrite`] or [`ReadOnly`].
 pub trait Access: sealed::Sealed {
     /// The `shmat` flags that map a segment this way.
@@ -63,7 +64,9 @@ impl Access for ReadOnly {
     const SHMAT_FLAGS: c_int = libc::SHM_RDONLY;
     const NAME: &'static str = "read-only";
 }
+// ANCHOR_END: access
 
+// ANCHOR: guard
 /// A segment mapped into this process; dropping the guard detaches it (`shmdt`).
 ///
 /// Removing the segment ([`Segment::remove`]) does not invalidate the guard: the kernel
@@ -77,6 +80,7 @@ pub struct Attached<A: Access = ReadWrite> {
     /// The access mode, in the type only.
     access: PhantomData<A>,
 }
+// ANCHOR_END: guard
 
 // SAFETY: the guard owns one mapping, which belongs to the whole process: any thread may
 // use it or detach it. What the guard hands out is either a copy or a `&T` with
@@ -125,6 +129,7 @@ impl<A: Access> Attached<A> {
         self.addr.as_ptr()
     }
 
+    // ANCHOR: read_at
     /// Copies `buf.len()` bytes of the segment, starting at `offset`, into `buf`.
     ///
     /// Each byte is read with an atomic load, so a concurrent writer makes the copy stale
@@ -139,6 +144,7 @@ impl<A: Access> Attached<A> {
         }
         Ok(())
     }
+    // ANCHOR_END: read_at
 
     /// A copy of the whole segment.
     pub fn to_vec(&self) -> Vec<u8> {
@@ -228,6 +234,7 @@ impl Attached<ReadWrite> {
     }
 }
 
+// ANCHOR: drop
 impl<A: Access> Drop for Attached<A> {
     fn drop(&mut self) {
         // shmdt fails only for an address that is not attached, which the guard rules
@@ -235,6 +242,7 @@ impl<A: Access> Drop for Attached<A> {
         let _ = self.shmdt();
     }
 }
+// ANCHOR_END: drop
 
 impl<A: Access> fmt::Debug for Attached<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

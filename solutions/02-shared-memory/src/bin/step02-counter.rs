@@ -129,9 +129,12 @@ fn run(args: &SegmentArgs, work: &Work) -> anyhow::Result<()> {
         Some(lost) => format!("{lost} updates lost"),
         None => format!("{} too many", counted - expected),
     };
+    let processes = match work.processes {
+        1 => "1 process".to_string(),
+        n => format!("{n} processes"),
+    };
     println!(
-        "{} processes x {} increments with {}: expected {expected}, counted {counted}: {verdict}",
-        work.processes,
+        "{processes} x {} increments with {}: expected {expected}, counted {counted}: {verdict}",
         work.times,
         work.method()
     );
