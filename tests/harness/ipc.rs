@@ -163,3 +163,25 @@ pub fn send_raw(key: libc::key_t, mtype: i64, payload: &[u8]) -> Result<(), Stri
     }
     Ok(())
 }
+
+/// Takes the first message (any type) out of the queue with `key`, as any process could
+/// (IPC_NOWAIT): `(mtype, payload)`, or `None` if there is no queue or no message.
+pub fn receive_raw(key: libc::key_t) -> Option<(i64, Vec<u8>)> {
+    let id = find(Kind::Queue, key)?;
+    let max: usize = std::fs::read_to_string("/proc/sys/kernel/msgmax")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let mut buffer = vec![0i64; 1 + max.div_ceil(8)];
+    // SAFETY: `buffer` has room for the mtype word and `max` bytes of text, which is all
+    // msgrcv writes with this size (a longer message fails with E2BIG instead).
+    let len = unsafe { libc::msgrcv(id, buffer.as_mut_ptr().cast(), max, 0, libc::IPC_NOWAIT) };
+    if len < 0 {
+        return None;
+    }
+    // SAFETY: msgrcv wrote `len` bytes of text right after the mtype word.
+    let payload =
+        unsafe { std::slice::from_raw_parts(buffer.as_ptr().cast::<u8>().add(8), len as usize) };
+    Some((buffer[0], payload.to_vec()))
+}

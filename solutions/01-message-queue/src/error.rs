@@ -138,9 +138,10 @@ pub type Result<T, E = IpcError> = std::result::Result<T, E>;
 /// Calls `call_fn` until it stops failing with `EINTR`, and turns any other failure
 /// (a return value of -1) into [`IpcError::Sys`] naming `call`.
 ///
-/// A blocking call such as `msgrcv` returns early with `EINTR` when a signal arrives, and
-/// on Linux even when the process is merely stopped and continued (signal(7), "Interruption
-/// of system calls"): no data was exchanged, so the right answer is to call it again.
+/// A blocking call such as `msgrcv` returns early with `EINTR` when a signal handler runs
+/// while it waits. System V IPC calls are never restarted automatically, not even with
+/// `SA_RESTART` (signal(7), "Interruption of system calls and library functions by signal
+/// handlers"). No data was exchanged, so the right answer is to call it again.
 pub fn retry_on_eintr<T>(call: &'static str, mut call_fn: impl FnMut() -> T) -> Result<T>
 where
     T: Copy + PartialEq + From<i8>,

@@ -208,7 +208,7 @@ impl MessageQueue {
         // EXERCISE 1.4 (30 points): Receive one message with msgrcv(2); "no message" is Ok(None).
         // HINT: make room for the largest message: `MessageBuffer::with_capacity(limits::msgmax())`.
         // HINT: msgrcv returns the payload length; with IPC_NOWAIT an empty queue gives ENOMSG.
-        // HINT: a stopped-and-continued process sees EINTR: `retry_on_eintr` calls again.
+        // HINT: a signal handler running during the wait makes msgrcv fail with EINTR: `retry_on_eintr` calls again.
         // BEGIN EXERCISE 1.4 (stub uses: self, msgtyp, flags)
         let _ = (self, msgtyp, flags); // silences "unused" until your code uses them
         todo!(

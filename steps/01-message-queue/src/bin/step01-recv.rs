@@ -3,6 +3,10 @@
 //! Each message prints as `[type T] TEXT` (bytes that are not UTF-8 are escaped), or, with
 //! `--raw`, as its bare payload bytes. With `--nowait` and no matching message it prints
 //! `no message` on stderr and exits with status 3.
+//!
+//! While it waits, `kill -USR1 PID` makes it say so on stderr (like `dd`'s progress
+//! report). The signal handler interrupts the blocked `msgrcv` with `EINTR`, which the
+//! queue wrapper retries: the receiver goes on waiting.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -40,9 +44,34 @@ struct Args {
     raw: bool,
 }
 
+/// The SIGUSR1 handler: reports that we are still waiting. Only async-signal-safe calls
+/// are allowed in a handler, so it uses write(2) directly rather than `eprintln!`.
+extern "C" fn report_waiting(_signal: libc::c_int) {
+    const MESSAGE: &[u8] = b"step01-recv: still waiting for a message\n";
+    // SAFETY: write(2) is async-signal-safe; MESSAGE is a valid buffer of that length.
+    unsafe {
+        libc::write(libc::STDERR_FILENO, MESSAGE.as_ptr().cast(), MESSAGE.len());
+    }
+}
+
+/// Installs [`report_waiting`] for SIGUSR1.
+fn install_sigusr1_handler() -> std::io::Result<()> {
+    // SAFETY: all-zero bytes are a valid sigaction (no flags, empty mask); we then set the
+    // handler to a function with the signature the kernel calls.
+    let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+    action.sa_sigaction = report_waiting as *const () as libc::sighandler_t;
+    // SAFETY: `action` is fully initialised and outlives the call; passing null for the
+    // old action is allowed.
+    if unsafe { libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()) } == -1 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     run_main("step01-recv", || {
         let args = Args::parse();
+        install_sigusr1_handler().context("cannot install the SIGUSR1 handler")?;
         let filter = match (args.mtype, args.up_to) {
             (Some(t), _) => TypeFilter::Exactly(t),
             (None, Some(t)) => TypeFilter::UpTo(t),
