@@ -110,7 +110,7 @@ clean-ipc: ## Remove IPC objects and directories left by a killed grader or demo
 test: ## Everything: lint, unit tests, skeleton in sync, solutions 100/100, book, no IPC leaks
 	@mkdir -p target && scripts/ipcs-snapshot.sh > target/ipcs-before.txt
 	$(MAKE) --no-print-directory lint
-	$(CARGO) test --quiet --workspace --exclude course-grader
+	$(CARGO) test --quiet -p xtask
 	cd solutions && $(CARGO) test --quiet --workspace
 	$(CARGO) xtask check
 	@for n in $(STEPS); do \
