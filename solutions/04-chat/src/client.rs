@@ -25,6 +25,7 @@ use crate::ring::Ring;
 use crate::room::Room;
 use crate::semaphore::MUTEX;
 
+// ANCHOR: constants
 /// How often an idle client looks for new lines in the ring.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// How often a busy client looks: while lines are arriving or its own are on their way.
@@ -39,6 +40,7 @@ pub const JOIN_TIMEOUT: Duration = Duration::from_secs(3);
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// After end of input, how long the client waits to see its own last lines in the room.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+// ANCHOR_END: constants
 
 /// A client that has joined a room.
 pub struct Client {
@@ -63,6 +65,7 @@ enum Input {
 }
 
 impl Client {
+    // ANCHOR: client_join
     /// Opens the room and joins it as `name`; fails with the server's reason if refused.
     pub fn join(room: &Room, name: &str) -> anyhow::Result<Client> {
         let name = Name::new(name).with_context(|| format!("cannot join as {name:?}"))?;
@@ -102,7 +105,9 @@ impl Client {
         eprintln!("joined room {room} as {name}; type a line to send it, /quit or Ctrl-D to leave");
         Ok(client)
     }
+    // ANCHOR_END: client_join
 
+    // ANCHOR: send
     /// Sends a request to the server, retrying while the queue is full (up to [`SEND_TIMEOUT`]).
     fn send(&self, request: &Request) -> anyhow::Result<()> {
         let bytes = request.encode();
@@ -124,6 +129,7 @@ impl Client {
         }
         Ok(())
     }
+    // ANCHOR_END: send
 
     /// The queue.
     fn queue(&self) -> MessageQueue {
@@ -147,6 +153,7 @@ impl Client {
         }
     }
 
+    // ANCHOR: print_new
     /// Prints every entry the ring holds that we have not printed yet; returns how many.
     pub fn print_new(&mut self) -> anyhow::Result<usize> {
         let batch = {
@@ -169,6 +176,7 @@ impl Client {
         }
         Ok(batch.entries.len())
     }
+    // ANCHOR_END: print_new
 
     /// Test hook: takes the room's lock and never gives it back (until killed).
     pub fn hold_lock_forever(&self) -> anyhow::Result<()> {
@@ -179,6 +187,7 @@ impl Client {
         }
     }
 
+    // ANCHOR: run
     /// Runs the chat: history first, then stdin lines out and room lines in, until
     /// `/quit`, end of input, or the server's goodbye.
     pub fn run(mut self) -> anyhow::Result<()> {
@@ -234,7 +243,9 @@ impl Client {
             });
         }
     }
+    // ANCHOR_END: run
 
+    // ANCHOR: say
     /// Validates a line and sends it; an invalid line is reported and not sent.
     fn say(&mut self, line: &str) -> anyhow::Result<()> {
         if line.is_empty() {
@@ -252,6 +263,7 @@ impl Client {
         }
         Ok(())
     }
+    // ANCHOR_END: say
 
     /// Tells the server we leave.
     fn leave(self) -> anyhow::Result<()> {

@@ -35,6 +35,7 @@ pub struct RoomObjects {
     attached: Attached,
 }
 
+// ANCHOR: explain_exists
 /// Turns an `EEXIST` from creating `what` into an explanation with the cleanup command.
 fn explain_exists(
     error: IpcError,
@@ -53,8 +54,10 @@ fn explain_exists(
         anyhow::Error::new(error).context(format!("cannot create the room's {what}"))
     }
 }
+// ANCHOR_END: explain_exists
 
 impl RoomObjects {
+    // ANCHOR: create
     /// Creates the room's objects (server side). On failure, whatever was created is removed.
     pub fn create(room: &Room) -> anyhow::Result<RoomObjects> {
         let segment_key = room.segment_key()?;
@@ -91,7 +94,9 @@ impl RoomObjects {
             attached,
         })
     }
+    // ANCHOR_END: create
 
+    // ANCHOR: create_rest
     /// Attaches and initialises the segment, then creates the semaphores.
     fn create_rest(room: &Room, segment: &Segment) -> anyhow::Result<(SemaphoreSet, Attached)> {
         let attached = segment
@@ -121,7 +126,9 @@ impl RoomObjects {
         }
         Ok((semaphores, attached))
     }
+    // ANCHOR_END: create_rest
 
+    // ANCHOR: open
     /// Opens an existing room's objects (client side).
     pub fn open(room: &Room) -> anyhow::Result<RoomObjects> {
         let queue_key = room.queue_key()?;
@@ -156,6 +163,7 @@ impl RoomObjects {
         }
         Ok(objects)
     }
+    // ANCHOR_END: open
 
     /// The shared state in the segment.
     pub fn state(&self) -> &SharedState {
@@ -169,6 +177,7 @@ impl RoomObjects {
         self.segment.id()
     }
 
+    // ANCHOR: remove
     /// Removes the objects: the queue first (clients then see that the server is gone),
     /// then the semaphores, then the segment (destroyed when the last client detaches).
     pub fn remove(self) -> anyhow::Result<()> {
@@ -188,4 +197,5 @@ impl RoomObjects {
             .context("cannot remove the room's segment")?;
         Ok(())
     }
+    // ANCHOR_END: remove
 }

@@ -50,10 +50,12 @@ pub struct Ring<'a> {
     state: &'a SharedState,
 }
 
+// ANCHOR: slot
 /// The slot of entry `seq`.
 fn slot(state: &SharedState, seq: u64) -> &LogEntry {
     &state.ring[((seq - 1) % RING_CAPACITY as u64) as usize]
 }
+// ANCHOR_END: slot
 
 impl<'a> Ring<'a> {
     /// The ring inside `state`.

@@ -36,6 +36,7 @@ pub struct SemaphoreSet {
 }
 
 impl SemaphoreSet {
+    // ANCHOR: create
     /// Creates a new set of [`COUNT`] semaphores for `key` (fails with `EEXIST` if the key
     /// has one), sets the mutex to 1, and marks the set initialised (see the module docs).
     pub fn create(key: Key, mode: u32) -> Result<SemaphoreSet> {
@@ -50,7 +51,9 @@ impl SemaphoreSet {
         set.lock(MUTEX)?;
         Ok(set)
     }
+    // ANCHOR_END: create
 
+    // ANCHOR: open
     /// Opens the existing set of `key`, waiting up to `patience` for its creator to
     /// finish initialising it.
     pub fn open(key: Key, patience: Duration) -> Result<SemaphoreSet> {
@@ -72,6 +75,7 @@ impl SemaphoreSet {
         }
         Ok(set)
     }
+    // ANCHOR_END: open
 
     /// The set's id, as `ipcs -s` shows it.
     pub fn id(&self) -> c_int {
@@ -128,11 +132,13 @@ impl SemaphoreSet {
     }
     // ANCHOR_END: op
 
+    // ANCHOR: lock
     /// Takes semaphore `index` as a mutex; it is given back when the guard is dropped.
     pub fn lock(&self, index: u16) -> Result<SemaphoreGuard<'_>> {
         self.op(index, -1)?;
         Ok(SemaphoreGuard { set: self, index })
     }
+    // ANCHOR_END: lock
 
     /// Removes the set (`semctl IPC_RMID`); processes waiting on it wake with `EIDRM`.
     pub fn remove(self) -> Result<()> {
@@ -144,6 +150,7 @@ impl SemaphoreSet {
     }
 }
 
+// ANCHOR: guard
 /// Holds a semaphore taken with [`SemaphoreSet::lock`]; dropping it gives it back.
 #[derive(Debug)]
 pub struct SemaphoreGuard<'a> {
@@ -160,3 +167,4 @@ impl Drop for SemaphoreGuard<'_> {
         let _ = self.set.op(self.index, 1);
     }
 }
+// ANCHOR_END: guard

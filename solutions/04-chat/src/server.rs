@@ -58,6 +58,7 @@ impl Server {
         self.objects.queue
     }
 
+    // ANCHOR: run
     /// Serves until `stop` is raised, then says goodbye to every client.
     pub fn run(&mut self, stop: &AtomicBool) -> anyhow::Result<()> {
         while !stop.load(Ordering::SeqCst) {
@@ -73,6 +74,7 @@ impl Server {
         }
         Ok(())
     }
+    // ANCHOR_END: run
 
     // ANCHOR: handle
     /// Handles one message from the queue: decode it, check who sent it, act, reply.
@@ -190,6 +192,7 @@ impl Server {
     }
     // ANCHOR_END: join
 
+    // ANCHOR: server_append
     /// Appends an entry to the shared ring, under the room's mutex.
     fn append(&self, kind: EntryKind, pid: i32, name: &Name, text: &str) {
         match self.objects.semaphores.lock(MUTEX) {
@@ -206,7 +209,9 @@ impl Server {
             Err(error) => log!("cannot take the room's lock, entry dropped: {error}"),
         }
     }
+    // ANCHOR_END: server_append
 
+    // ANCHOR: reply
     /// Sends `reply` to `pid`'s mailbox without ever blocking.
     fn reply(&self, pid: i32, reply: &Reply) {
         let sent = reply_mtype(pid)
@@ -218,7 +223,9 @@ impl Server {
             Err(error) => log!("cannot reply to pid {pid}: {error:#}"),
         }
     }
+    // ANCHOR_END: reply
 
+    // ANCHOR: shutdown
     /// Says goodbye to every member and removes the room's objects.
     pub fn shutdown(self) -> anyhow::Result<()> {
         let bye = Reply::Bye {
@@ -241,4 +248,5 @@ impl Server {
         log!("removed the IPC objects of room {room}; bye");
         Ok(())
     }
+    // ANCHOR_END: shutdown
 }

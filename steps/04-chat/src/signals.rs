@@ -15,6 +15,7 @@ use nix::sys::signal::{SigSet, Signal};
 use step01_message_queue::MessageQueue;
 use step03_protocol::routing::SERVER_MTYPE;
 
+// ANCHOR: signals
 /// The signals that stop the server.
 fn stop_signals() -> SigSet {
     let mut set = SigSet::empty();
@@ -46,3 +47,4 @@ pub fn watch(queue: MessageQueue) -> Arc<AtomicBool> {
     });
     stop
 }
+// ANCHOR_END: signals

@@ -18,6 +18,7 @@ struct Args {
     room: Option<PathBuf>,
 }
 
+// ANCHOR: main
 fn main() -> ExitCode {
     run_main("step04-server", || {
         let args = Args::parse();
@@ -31,3 +32,4 @@ fn main() -> ExitCode {
         Ok(ExitCode::SUCCESS)
     })
 }
+// ANCHOR_END: main
