@@ -103,8 +103,8 @@ soak-protocol: ## Fuzz step 3's decoder with 10 million random inputs (CASES=, S
 		fuzz --cases $(or $(CASES),10000000) --seed $(or $(SEED),$$(date +%s))
 
 .PHONY: clean-ipc
-clean-ipc: ## Remove IPC objects and directories left by a killed grader or demo
-	@$(CARGO) xtask clean-ipc
+clean-ipc: ## Remove IPC objects left by a killed grader or demo (ROOM=DIR: also a room's)
+	@$(CARGO) xtask clean-ipc $(ROOM)
 
 .PHONY: test
 test: ## Everything: lint, unit tests, skeleton in sync, solutions 100/100, book, no IPC leaks

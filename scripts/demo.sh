@@ -6,6 +6,7 @@
 set -euo pipefail
 bin="$1"
 room=$(mktemp -d -t ipc-course-demo-XXXXXX)
+echo $$ > "$room/.owner-pid"   # in use: `make clean-ipc` leaves it alone
 server=""
 cleanup() {
     [ -n "$server" ] && kill -INT "$server" 2>/dev/null && wait "$server" 2>/dev/null || true

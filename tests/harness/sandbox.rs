@@ -74,6 +74,11 @@ impl Sandbox {
                 })
             });
             if !in_use && lock(&CLAIMED).insert(bits) {
+                // Marks the directory as in use, for `make clean-ipc`.
+                std::fs::write(
+                    dir.path().join(".owner-pid"),
+                    std::process::id().to_string(),
+                )?;
                 break (dir, bits);
             }
             // Keep the rejected directory alive so the next one gets another inode.

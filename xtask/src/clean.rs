@@ -2,8 +2,9 @@
 //!
 //! Graders and the demo work in directories named `ipc-course-*` under the temporary
 //! directory, and make their keys with ftok from those directories. A grader that was
-//! killed (say with Ctrl-C twice) cannot clean up, so this finds those directories,
-//! removes every System V object keyed from them (any project id), then the directories.
+//! killed (say with Ctrl-C twice) cannot clean up, so this finds those directories whose
+//! owner (the pid in their `.owner-pid` file) is gone, removes every System V object keyed
+//! from them (any project id), then the directories.
 
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
@@ -43,12 +44,27 @@ pub fn remove_objects_of(path: &Path) -> usize {
     removed
 }
 
-/// Cleans the leftover `ipc-course-*` directories and the given extra paths.
+/// Whether the process that made `dir` (its pid is in `dir/.owner-pid`) still runs: a
+/// running grader's or demo's directory is in use, not left over.
+fn owner_is_alive(dir: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(dir.join(".owner-pid")) else {
+        return false;
+    };
+    let Ok(pid) = text.trim().parse::<libc::pid_t>() else {
+        return false;
+    };
+    // SAFETY: kill with signal 0 only checks that the process exists; it sends nothing.
+    pid > 0 && unsafe { libc::kill(pid, 0) } == 0
+}
+
+/// Cleans the leftover `ipc-course-*` directories (those whose owner has exited) and the
+/// given extra paths.
 pub fn clean(extra: &[PathBuf]) -> Result<()> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(std::env::temp_dir())?
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().starts_with("ipc-course-"))
         .map(|e| e.path())
+        .filter(|dir| !owner_is_alive(dir))
         .collect();
     let leftovers = dirs.len();
     dirs.extend(extra.iter().cloned());

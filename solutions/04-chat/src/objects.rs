@@ -48,7 +48,7 @@ fn explain_exists(
         anyhow::anyhow!(
             "room {room} already has a {what} (key {key}): another server is running there, or a \
              crashed one left it behind. If no server is running, remove it with `ipcrm {ipcrm} {key}` \
-             (or `make clean-ipc`), then start again"
+             (or `make clean-ipc ROOM={room}`), then start again"
         )
     } else {
         anyhow::Error::new(error).context(format!("cannot create the room's {what}"))
@@ -143,6 +143,13 @@ impl RoomObjects {
             .context("the room's queue exists but its shared segment does not match")?;
         let semaphores = SemaphoreSet::open(room.semaphore_key()?, Duration::from_secs(2))
             .context("cannot open the room's semaphores")?;
+        // The server holds SERVER_ALIVE at 1 with SEM_UNDO: 0 means it died.
+        if semaphores.value(SERVER_ALIVE)? == 0 {
+            bail!(
+                "the server of room {room} is not running: it stopped without removing its objects \
+                 (crashed?). Remove them with `make clean-ipc ROOM={room}` and start a new server"
+            );
+        }
         let attached = segment
             .attach()
             .context("cannot attach the room's segment")?;
