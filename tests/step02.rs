@@ -221,10 +221,17 @@ fn command(sb: &Sandbox, binary: &str, subcommand: &str, extra: &[&str]) -> harn
         .args(extra)
 }
 
+/// `binary subcommand extra...`, for messages.
+fn shown(binary: &str, subcommand: &str, extra: &[&str]) -> String {
+    let mut words = vec![binary, subcommand];
+    words.extend(extra);
+    format!("`{}`", words.join(" "))
+}
+
 /// Runs a command that must succeed; returns its output.
 fn ok(sb: &Sandbox, binary: &str, subcommand: &str, extra: &[&str]) -> Result<Output> {
     let out = run(sb, binary, subcommand, extra)?;
-    out.expect_success(&format!("`{binary} {subcommand} {}`", extra.join(" ")))?;
+    out.expect_success(&shown(binary, subcommand, extra))?;
     Ok(out)
 }
 
@@ -238,16 +245,15 @@ fn fails(
     why: &str,
 ) -> Result<String> {
     let out = run(sb, binary, subcommand, extra)?;
+    let command = shown(binary, subcommand, extra);
     ensure!(
         !out.stderr_text().contains("panicked"),
-        "`{binary} {subcommand} {}` must fail with a clear error ({why}), but it panicked: {}",
-        extra.join(" "),
+        "{command} must fail with a clear error ({why}), but it panicked: {}",
         out.describe()
     );
     ensure!(
         out.code() == Some(1),
-        "`{binary} {subcommand} {}` must fail with exit status 1 ({why}): {}",
-        extra.join(" "),
+        "{command} must fail with exit status 1 ({why}): {}",
         out.describe()
     );
     Ok(out.stderr_text())
