@@ -10,7 +10,7 @@ mod harness;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use harness::{Output, Proc, Sandbox, Step, Test, ipc};
 
 /// The project id of the mailbox (and of `step02-shm` by default).
@@ -276,25 +276,13 @@ fn info(id: i32) -> Result<ipc::SegmentInfo> {
 
 /// A copy of segment `id`'s bytes, made through a read-only attachment of the grader's own.
 fn read_segment(id: i32) -> Result<Vec<u8>> {
-    let size = info(id)?.size;
-    // SAFETY: a null address lets the kernel choose where to map the segment, and
-    // SHM_RDONLY maps it read-only; failure is (void *) -1, checked below.
-    let addr = unsafe { libc::shmat(id, std::ptr::null(), libc::SHM_RDONLY) };
-    if addr as isize == -1 {
-        bail!(
+    info(id)?;
+    ipc::read_segment_by_id(id).with_context(|| {
+        format!(
             "the grader cannot attach segment {id}: {}",
             std::io::Error::last_os_error()
-        );
-    }
-    // SAFETY: the mapping holds `size` readable bytes until shmdt below; volatile reads,
-    // because the processes under test may still be writing (a byte may be stale, never
-    // out of bounds).
-    let bytes = (0..size)
-        .map(|i| unsafe { addr.cast::<u8>().add(i).read_volatile() })
-        .collect();
-    // SAFETY: `addr` came from shmat above and is detached once.
-    unsafe { libc::shmdt(addr) };
-    Ok(bytes)
+        )
+    })
 }
 
 /// The little-endian u64 at `offset` of `bytes`.

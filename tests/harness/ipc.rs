@@ -124,7 +124,11 @@ pub fn semaphore_value(key: libc::key_t, index: u16) -> Option<i32> {
 /// A copy of the whole segment with `key`, read through a read-only attachment of the
 /// grader's own.
 pub fn read_segment(key: libc::key_t) -> Option<Vec<u8>> {
-    let id = find(Kind::Segment, key)?;
+    read_segment_by_id(find(Kind::Segment, key)?)
+}
+
+/// A copy of segment `id`'s bytes, read through a read-only attachment of the grader's own.
+pub fn read_segment_by_id(id: libc::c_int) -> Option<Vec<u8>> {
     let size = segment_info(id)?.size;
     // SAFETY: shmat with a null address lets the kernel choose where to map; SHM_RDONLY
     // means we can only read. Failure returns (void*)-1, checked below.
@@ -132,9 +136,12 @@ pub fn read_segment(key: libc::key_t) -> Option<Vec<u8>> {
     if address as isize == -1 {
         return None;
     }
-    // SAFETY: the attachment maps `size` readable bytes at `address` until shmdt; we copy
-    // them out as bytes (any value is a valid u8) before detaching.
-    let copy = unsafe { std::slice::from_raw_parts(address.cast::<u8>(), size).to_vec() };
+    // SAFETY: the mapping holds `size` readable bytes until shmdt below. Volatile reads,
+    // because the processes under test may still be writing: a byte may be stale, never
+    // out of bounds.
+    let copy = (0..size)
+        .map(|i| unsafe { address.cast::<u8>().add(i).read_volatile() })
+        .collect();
     // SAFETY: `address` came from shmat above and is detached exactly once.
     unsafe { libc::shmdt(address) };
     Some(copy)
