@@ -72,9 +72,8 @@ run_in() {
 
 for name in server alice bob shell; do wait_prompt "$name"; done
 
-echo "Every terminal has run:"
-echo "  export PATH=\"\$PWD/solutions/target/debug:\$PATH\"   # at the root of the repository"
-echo "  room=/tmp/ipc-course-XXXXXX                        # made once with: mktemp -d -t ipc-course-XXXXXX"
+echo "# Every terminal below has solutions/target/debug first in its PATH, and \$room set to"
+echo "# the room: /tmp/ipc-course-XXXXXX, made with mktemp -d -t ipc-course-XXXXXX."
 echo
 
 type_in server 'step04-server --room "$room"'

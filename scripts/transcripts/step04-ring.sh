@@ -24,7 +24,7 @@ run 'step04-server --room "$room" 2> "$room/server.log" &'
 server=$!
 step04_wait_for "$room/server.log" "serving room" || exit 1
 run 'seq 300 | sed "s/^/line /" | step04-client --room "$room" --name alice > "$room/alice.txt"'
-run 'wc -l < "$room/alice.txt"; tail -n 2 "$room/alice.txt"'
+run 'wc -l < "$room/alice.txt"; head -n 2 "$room/alice.txt"; tail -n 2 "$room/alice.txt"'
 run 'step04-client --room "$room" --name bob < /dev/null > "$room/bob.txt"'
 run 'head -n 3 "$room/bob.txt"; tail -n 3 "$room/bob.txt"'
 run 'grep -c "<alice>" "$room/bob.txt"'
