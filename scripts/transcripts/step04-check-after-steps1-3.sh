@@ -5,8 +5,8 @@
 # book/src/step04-chat.md ("Check your work").
 source "$(dirname "$0")/lib.sh"
 
-tree=$(mktemp -d -t ipc-course-XXXXXX)
-trap 'rm -rf "$tree"' EXIT
+tree=""
+trap '[ -n "$tree" ] && rm -rf "$tree"' EXIT
 # The copy is built in one target directory kept between refreshes, so that its
 # dependencies are not rebuilt every time. This changes nothing in the output.
 export GRADE_TARGET_DIR="$PWD/target/transcripts"
