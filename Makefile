@@ -91,11 +91,11 @@ fmt: ## Format both workspaces
 	cd solutions && $(CARGO) fmt --all
 
 .PHONY: lint
-lint: ## cargo fmt --check and clippy -D warnings in both workspaces
+lint: ## cargo fmt --check and clippy -D warnings in both workspaces (skeleton included)
 	$(CARGO) fmt --all --check
 	cd solutions && $(CARGO) fmt --all --check
-	$(CARGO) clippy --quiet --all-targets -- -D warnings
-	cd solutions && $(CARGO) clippy --quiet --all-targets -- -D warnings
+	$(CARGO) clippy --quiet --workspace --all-targets -- -D warnings
+	cd solutions && $(CARGO) clippy --quiet --workspace --all-targets -- -D warnings
 
 .PHONY: soak-protocol
 soak-protocol: ## Fuzz step 3's decoder with 10 million random inputs (CASES=, SEED=)

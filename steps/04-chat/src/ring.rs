@@ -10,10 +10,7 @@
 
 use std::sync::atomic::Ordering;
 
-use step03_protocol::layout::{
-    EntryKind, LogEntry, RING_CAPACITY, SharedState, load_bytes, store_bytes,
-};
-use step03_protocol::{NAME_MAX, TEXT_MAX};
+use step03_protocol::layout::{EntryKind, LogEntry, RING_CAPACITY, SharedState};
 
 use crate::semaphore::SemaphoreGuard;
 
@@ -50,18 +47,18 @@ pub struct Ring<'a> {
     state: &'a SharedState,
 }
 
-// ANCHOR: slot
-/// The slot of entry `seq`.
-fn slot(state: &SharedState, seq: u64) -> &LogEntry {
-    &state.ring[((seq - 1) % RING_CAPACITY as u64) as usize]
-}
-// ANCHOR_END: slot
-
 impl<'a> Ring<'a> {
     /// The ring inside `state`.
     pub fn new(state: &'a SharedState) -> Ring<'a> {
         Ring { state }
     }
+
+    // ANCHOR: slot
+    /// The slot that entry `seq` (numbered from 1) lives in.
+    pub fn slot(&self, seq: u64) -> &'a LogEntry {
+        &self.state.ring[((seq - 1) % RING_CAPACITY as u64) as usize]
+    }
+    // ANCHOR_END: slot
 
     /// The number the next entry will get (1 for an empty ring).
     pub fn next_seq(&self) -> u64 {
@@ -80,7 +77,7 @@ impl<'a> Ring<'a> {
         time_ms: i64,
     ) -> u64 {
         // EXERCISE 4.2 (20 points): Write the entry into the slot of `next_seq`, then publish it.
-        // HINT: `let seq = self.state.header.next_seq.load(Ordering::Relaxed);` and `slot(self.state, seq)`.
+        // HINT: `let seq = self.state.header.next_seq.load(Ordering::Relaxed);` and `self.slot(seq)`.
         // HINT: store the fields (use `store_bytes` for name and text, lengths clamped to NAME_MAX/TEXT_MAX)...
         // HINT: ...then `slot.seq` (Release) and `header.next_seq = seq + 1` (Release) last: readers trust them.
         // BEGIN EXERCISE 4.2 (stub uses: self, kind, pid, name, text, time_ms)
