@@ -33,6 +33,7 @@ person() {
 }
 
 echo "== room: $room"
+before=$(ipcs -q -m -s | grep -cE "^0x" || true)
 "$bin/step04-server" --room "$room" 2> "$room/server.log" &
 server=$!
 for _ in $(seq 100); do grep -q "serving room" "$room/server.log" 2>/dev/null && break; sleep 0.05; done
@@ -57,5 +58,10 @@ kill -INT "$server"
 wait "$server" || true
 server=""
 sed 's/^/   server: /' "$room/server.log" | tail -n 4
-left=$(ipcs -q -m -s | grep -cE "^0x" || true)
-echo "== IPC objects left on this machine: $left (the room's three objects are gone)"
+after=$(ipcs -q -m -s | grep -cE "^0x" || true)
+if [ "$after" -eq "$before" ]; then
+    echo "== the room's three objects are gone (ipcs counts $after objects, as before the demo)"
+else
+    echo "== ipcs counts $after objects, $before before the demo: something was left behind" >&2
+    exit 1
+fi

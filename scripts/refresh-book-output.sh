@@ -23,7 +23,7 @@ tidy() {
     sed -e "s|$root/||g" -e "s|$root|.|g" \
         -e "s/thread 'main' ([0-9]*)/thread 'main'/g" \
         -e 's/finished in [0-9.]*s/finished in 0.00s/' \
-        -e 's|/tmp/ipc-course-[A-Za-z0-9]*|/tmp/ipc-course-XXXXXX|g'
+        -e 's|/tmp/ipc-course-[A-Za-z0-9-]*|/tmp/ipc-course-XXXXXX|g'
 }
 
 # Runs scripts/transcripts/NAME.sh into $out/NAME.txt.

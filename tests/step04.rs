@@ -76,7 +76,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "three_clients_see_every_line_in_the_same_order",
                 exercise: "4.4",
-                points: 8,
+                points: 6,
                 seconds: 60,
                 hint: "A Say from a member must be appended to the ring as a Chat entry with the member's name.",
                 run: three_clients_see_every_line_in_the_same_order,
@@ -84,7 +84,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "an_over_long_line_is_refused_before_sending",
                 exercise: "4.4",
-                points: 4,
+                points: 3,
                 seconds: 60,
                 hint: "The client validates with Text::new before sending; the server must keep serving the \
                        lines that follow.",
@@ -93,7 +93,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "malformed_queue_messages_are_dropped_and_chat_continues",
                 exercise: "4.4",
-                points: 8,
+                points: 7,
                 seconds: 60,
                 hint: "On a decode error, log and return; a request from a pid that never joined gets \
                        Rejected(NotJoined) and changes nothing.",
@@ -102,11 +102,20 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "sigint_removes_every_ipc_object_and_tells_the_clients",
                 exercise: "4.4",
-                points: 5,
+                points: 4,
                 seconds: 60,
                 hint: "The server must keep handling messages until the stop flag is raised, then shut down: \
                        Bye to every member, then remove the queue, semaphores and segment.",
                 run: sigint_removes_every_ipc_object_and_tells_the_clients,
+            },
+            Test {
+                name: "who_lists_members_and_private_lines_reach_only_their_recipient",
+                exercise: "4.4",
+                points: 5,
+                seconds: 60,
+                hint: "Who replies with the members' names (sorted); Private forwards Reply::Private to the \
+                       recipient's pid only (never to the ring), or Rejected(NoSuchUser) to the sender.",
+                run: who_lists_members_and_private_lines_reach_only_their_recipient,
             },
             Test {
                 name: "a_duplicate_name_is_rejected_without_disturbing_the_room",
@@ -557,6 +566,17 @@ fn malformed_queue_messages_are_dropped_and_chat_continues(sb: &mut Sandbox) -> 
 fn sigint_removes_every_ipc_object_and_tells_the_clients(sb: &mut Sandbox) -> Result<()> {
     let mut server = start_server(sb)?;
     let mut alice = join(sb, "alice")?;
+    let room = sb.path().to_owned();
+    let second = sb.run(sb.cmd("step04-server").arg("--room").arg(&room))?;
+    ensure!(
+        !second.success() && second.stderr_text().contains("already has"),
+        "a second server in the same room must be refused, saying the room already has its objects: {}",
+        second.describe()
+    );
+    ensure!(
+        server.is_running(),
+        "refusing a second server must not disturb the first"
+    );
     server.signal(libc::SIGINT);
     let out = server.wait(Duration::from_secs(10))?;
     out.expect_success("the server after SIGINT")?;
@@ -577,7 +597,6 @@ fn sigint_removes_every_ipc_object_and_tells_the_clients(sb: &mut Sandbox) -> Re
             "after SIGINT the room's {what} (key {key:#x}) still exists"
         );
     }
-    let room = sb.path().to_owned();
     let start = Instant::now();
     let late = sb.run(
         sb.cmd("step04-client")
@@ -638,6 +657,39 @@ fn leaving_frees_the_name(sb: &mut Sandbox) -> Result<()> {
     ensure!(
         lines == ["<alice> back again"],
         "bob should see the new alice's line: {lines:?}"
+    );
+    Ok(())
+}
+
+fn who_lists_members_and_private_lines_reach_only_their_recipient(sb: &mut Sandbox) -> Result<()> {
+    let _server = start_server(sb)?;
+    let mut bob = join(sb, "bob")?;
+    let mut carol = join(sb, "carol")?;
+    let mut alice = join(sb, "alice")?;
+    say(&mut alice, "/who")?;
+    alice.wait_for_stdout(
+        Duration::from_secs(10),
+        "\"* online: alice, bob, carol\"",
+        |o| o.contains("* online: alice, bob, carol"),
+    )?;
+    say(&mut alice, "/msg bob psst, bob")?;
+    bob.wait_for_stdout(
+        Duration::from_secs(10),
+        "alice's private line \"*alice* psst, bob\"",
+        |o| o.contains("*alice* psst, bob"),
+    )?;
+    say(&mut alice, "/msg nobody hello?")?;
+    eventually(
+        Duration::from_secs(10),
+        "alice should be told that nobody is not in the room",
+        || alice.stderr_text().contains("nobody is not in the room"),
+    )?;
+    say(&mut alice, "a public line")?;
+    let lines = wait_for_chat(&mut carol, 1)?;
+    ensure!(
+        lines == ["<alice> a public line"] && !carol.stdout_text().contains("psst"),
+        "carol must see the public line and never the private one: {:?}",
+        carol.stdout_text()
     );
     Ok(())
 }

@@ -5,13 +5,12 @@
 # book/src/step02-shared-memory.md.
 source "$(dirname "$0")/lib.sh"
 
-tree=$(mktemp -d -t ipc-course-XXXXXX)
-trap 'rm -rf "$tree"' EXIT
 # The copy is built in one target directory kept between refreshes, so that its
 # dependencies are not rebuilt every time. This changes nothing in the output.
 export GRADE_TARGET_DIR="$PWD/target/transcripts"
 
 run 'tree=$(mktemp -d -t ipc-course-XXXXXX)'
+trap 'rm -rf "$tree"' EXIT
 run 'cp -r solutions/01-message-queue steps/02-shared-memory solutions/Cargo.toml solutions/Cargo.lock "$tree"'
 echo "\$ make check-step 2 IMPL=\"\$tree\""
 # Like refresh-book-output.sh, drop make's own "make: *** ... Error" line.

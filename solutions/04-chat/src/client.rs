@@ -102,7 +102,9 @@ impl Client {
                 None => thread::sleep(Duration::from_millis(10)),
             }
         }
-        eprintln!("joined room {room} as {name}; type a line to send it, /quit or Ctrl-D to leave");
+        eprintln!(
+            "joined room {room} as {name}; type a line to send it; /who, /msg NAME TEXT, /quit or Ctrl-D to leave"
+        );
         Ok(client)
     }
     // ANCHOR_END: client_join
@@ -198,7 +200,7 @@ impl Client {
             while self.unseen_own < MAX_IN_FLIGHT {
                 match input.try_recv() {
                     Ok(Input::Line(line)) if line.trim() == "/quit" => return self.leave(),
-                    Ok(Input::Line(line)) => self.say(&line)?,
+                    Ok(Input::Line(line)) => self.command(&line)?,
                     Ok(Input::NotUtf8) => eprintln!("that line is not valid UTF-8: not sent"),
                     Ok(Input::End) | Err(TryRecvError::Disconnected) => {
                         ending.get_or_insert(Instant::now() + DRAIN_TIMEOUT);
@@ -244,6 +246,27 @@ impl Client {
         }
     }
     // ANCHOR_END: run
+
+    /// Handles one line of input: `/who`, `/msg NAME TEXT`, or a line to say.
+    fn command(&mut self, line: &str) -> anyhow::Result<()> {
+        let pid = self.pid;
+        if line.trim() == "/who" {
+            return self.send(&Request::Who { pid });
+        }
+        if let Some(rest) = line.strip_prefix("/msg ") {
+            let (to, text) = rest
+                .trim_start()
+                .split_once(' ')
+                .unwrap_or((rest.trim(), ""));
+            match (Name::new(to), Text::new(text)) {
+                (Ok(to), Ok(text)) => return self.send(&Request::Private { pid, to, text }),
+                (Err(error), _) => eprintln!("not sent: {error}"),
+                (_, Err(error)) => eprintln!("not sent: {error} (usage: /msg NAME TEXT)"),
+            }
+            return Ok(());
+        }
+        self.say(line)
+    }
 
     // ANCHOR: say
     /// Validates a line and sends it; an invalid line is reported and not sent.

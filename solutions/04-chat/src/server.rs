@@ -123,7 +123,8 @@ impl Server {
                 self.append(EntryKind::Leave, pid, &name, "");
             }
             Request::Who { .. } => {
-                let names = self.members.values().cloned().collect();
+                let mut names: Vec<Name> = self.members.values().cloned().collect();
+                names.sort();
                 self.reply(pid, &Reply::Who { names });
             }
             Request::Private { to, text, .. } => {

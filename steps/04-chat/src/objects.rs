@@ -58,8 +58,43 @@ fn explain_exists(
 
 impl RoomObjects {
     // ANCHOR: create
+    /// The room's objects that exist already, as (what, `ipcrm` option, key).
+    fn leftovers(room: &Room) -> anyhow::Result<Vec<(&'static str, &'static str, Key)>> {
+        let mut found = Vec::new();
+        let (queue, segment, semaphores) = (
+            room.queue_key()?,
+            room.segment_key()?,
+            room.semaphore_key()?,
+        );
+        if MessageQueue::open(queue).is_ok() {
+            found.push(("message queue", "-Q", queue));
+        }
+        if Segment::open_any_size(segment).is_ok() {
+            found.push(("shared-memory segment", "-M", segment));
+        }
+        if SemaphoreSet::exists(semaphores) {
+            found.push(("semaphore set", "-S", semaphores));
+        }
+        Ok(found)
+    }
+
     /// Creates the room's objects (server side). On failure, whatever was created is removed.
     pub fn create(room: &Room) -> anyhow::Result<RoomObjects> {
+        let found = Self::leftovers(room)?;
+        if !found.is_empty() {
+            let what: Vec<String> = found
+                .iter()
+                .map(|(w, _, k)| format!("a {w} (key {k})"))
+                .collect();
+            let ipcrm: Vec<String> = found.iter().map(|(_, o, k)| format!("{o} {k}")).collect();
+            bail!(
+                "room {room} already has {}: another server is running there, or a crashed one left \
+                 them behind. If no server is running, remove them with `make clean-ipc ROOM={room}` \
+                 (or `ipcrm {}`), then start again",
+                what.join(", "),
+                ipcrm.join(" ")
+            );
+        }
         let segment_key = room.segment_key()?;
         let size = std::mem::size_of::<SharedState>();
         let segment = Segment::create(segment_key, size, MODE)

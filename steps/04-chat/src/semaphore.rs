@@ -77,6 +77,12 @@ impl SemaphoreSet {
     }
     // ANCHOR_END: open
 
+    /// Whether `key` has a semaphore set (of any size, initialised or not).
+    pub fn exists(key: Key) -> bool {
+        // SAFETY: semget takes integers only; flags 0 never creates anything.
+        unsafe { libc::semget(key.raw(), 0, 0) != -1 }
+    }
+
     /// The set's id, as `ipcs -s` shows it.
     pub fn id(&self) -> c_int {
         self.id
