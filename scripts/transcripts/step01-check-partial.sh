@@ -4,13 +4,12 @@
 # tree. Shown in book/src/how-to-use.md and book/src/step01-message-queue.md.
 source "$(dirname "$0")/lib.sh"
 
-tree=$(mktemp -d -t ipc-course-XXXXXX)
-trap 'rm -rf "$tree"' EXIT
 # The copy is built in one target directory kept between refreshes, so that its
 # dependencies are not rebuilt every time. This changes nothing in the output.
 export GRADE_TARGET_DIR="$PWD/target/transcripts"
 
 run 'tree=$(mktemp -d -t ipc-course-XXXXXX)'
+trap 'rm -rf "$tree"' EXIT
 run 'cargo xtask mutant 1.4 "$tree"'
 echo "\$ make check-step 1 IMPL=\"\$tree\""
 # Like refresh-book-output.sh, drop make's own "make: *** ... Error" line.
