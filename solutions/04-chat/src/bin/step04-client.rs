@@ -9,7 +9,7 @@ use step01_message_queue::cli::run_main;
 use step04_chat::Room;
 use step04_chat::client::Client;
 
-/// Join a chat room: type lines to send them, /quit or Ctrl-D to leave.
+/// Join a chat room: type lines to send them; /who, /msg NAME TEXT; /quit or Ctrl-D to leave.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
