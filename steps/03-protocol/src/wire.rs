@@ -44,6 +44,11 @@ impl Writer {
     }
 
     /// Appends a string of at most 255 bytes, after a one-byte length.
+    ///
+    /// # Panics
+    ///
+    /// If `value` is longer: callers pass a validated [`Name`](crate::Name) (at most 16
+    /// bytes), so a longer one is a bug in this crate, not bad input.
     pub fn short_str(&mut self, value: &str) -> &mut Writer {
         let len = u8::try_from(value.len()).expect("short strings (names) are at most 255 bytes");
         self.u8(len);
@@ -52,6 +57,11 @@ impl Writer {
     }
 
     /// Appends a string of at most 65535 bytes, after a two-byte length.
+    ///
+    /// # Panics
+    ///
+    /// If `value` is longer: callers pass a validated [`Text`](crate::Text) or a text cut
+    /// to `TEXT_MAX` (472 bytes), so a longer one is a bug in this crate, not bad input.
     pub fn long_str(&mut self, value: &str) -> &mut Writer {
         let len = u16::try_from(value.len()).expect("long strings (texts) are at most 65535 bytes");
         self.u16(len);
