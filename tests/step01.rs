@@ -8,7 +8,7 @@ mod harness;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail, ensure};
+use anyhow::{Context, Result, bail, ensure};
 use harness::{Sandbox, Step, Test, ipc};
 
 fn main() -> std::process::ExitCode {
@@ -56,7 +56,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "exact_bytes_round_trip",
                 exercise: "1.3",
-                points: 10,
+                points: 8,
                 seconds: 20,
                 hint: "Send exactly payload.len() bytes (the size excludes mtype) from a MessageBuffer \
                        built with MessageBuffer::for_send; the grader reads the queue itself.",
@@ -65,7 +65,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "oversize_payload_is_refused_and_nothing_is_sent",
                 exercise: "1.3",
-                points: 10,
+                points: 8,
                 seconds: 20,
                 hint: "Compare payload.len() with limits::msgmax() before calling msgsnd and return \
                        IpcError::TooLarge; exactly msgmax bytes must still be accepted.",
@@ -74,15 +74,24 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "non_positive_type_is_refused",
                 exercise: "1.3",
-                points: 5,
+                points: 4,
                 seconds: 20,
                 hint: "msgsnd needs mtype > 0: return IpcError::InvalidType before the call.",
                 run: non_positive_type_is_refused,
             },
             Test {
+                name: "a_full_queue_with_nowait_sends_nothing",
+                exercise: "1.3",
+                points: 5,
+                seconds: 20,
+                hint: "With IPC_NOWAIT, msgsnd on a full queue fails with EAGAIN: return Ok(false) (the caller \
+                       then says the queue is full), not an error.",
+                run: a_full_queue_with_nowait_sends_nothing,
+            },
+            Test {
                 name: "receiver_started_first_blocks_then_gets_the_message",
                 exercise: "1.4",
-                points: 10,
+                points: 8,
                 seconds: 30,
                 hint: "Without IPC_NOWAIT msgrcv blocks until a message arrives; a signal handler running \
                        meanwhile (step01-recv has one for SIGUSR1) makes it fail with EINTR, which must be \
@@ -92,7 +101,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "type_filter_takes_only_the_asked_type",
                 exercise: "1.4",
-                points: 8,
+                points: 7,
                 seconds: 30,
                 hint: "Pass msgtyp to msgrcv unchanged: 0 = any, > 0 = exactly that type, < 0 = lowest \
                        type up to |msgtyp|. Other messages must stay queued.",
@@ -107,9 +116,18 @@ fn main() -> std::process::ExitCode {
                 run: messages_of_one_type_arrive_in_order,
             },
             Test {
+                name: "the_receiver_reports_a_removed_queue",
+                exercise: "1.4",
+                points: 4,
+                seconds: 20,
+                hint: "Only ENOMSG means \"no message\"; any other msgrcv error (EIDRM when the queue is removed) \
+                       must be returned as an error.",
+                run: the_receiver_reports_a_removed_queue,
+            },
+            Test {
                 name: "nowait_on_an_empty_queue_reports_no_message",
                 exercise: "1.4",
-                points: 6,
+                points: 5,
                 seconds: 20,
                 hint: "With IPC_NOWAIT and nothing matching, msgrcv fails with ENOMSG: return Ok(None), \
                        which step01-recv reports as exit status 3.",
@@ -305,7 +323,7 @@ fn exact_bytes_round_trip(sb: &mut Sandbox) -> Result<()> {
             info.bytes
         );
         // The grader takes the message out itself, so this checks the sender only.
-        let received = ipc::receive_raw(sb.key(1));
+        let received = ipc::receive_raw(sb.key(1), 0);
         ensure!(
             received
                 .as_ref()
@@ -494,16 +512,83 @@ fn messages_of_one_type_arrive_in_order(sb: &mut Sandbox) -> Result<()> {
         "the 12 messages of type 6 must stay queued; the kernel counts {}",
         queued(sb)?
     );
-    // Binary payloads come out byte for byte with --raw.
+    // Binary payloads come out byte for byte with --raw, up to msgmax bytes.
+    let msgmax: usize = std::fs::read_to_string("/proc/sys/kernel/msgmax")?
+        .trim()
+        .parse()?;
     let binary: Vec<u8> = (0..=255u8).chain([0, b'\n', 0]).collect();
-    ipc::send_raw(sb.key(1), 7, &binary).map_err(anyhow::Error::msg)?;
-    let out = recv(sb, &["--type", "7", "--raw"])?;
-    out.expect_success("receiving a binary message with --raw")?;
+    let largest: Vec<u8> = (0..msgmax).map(|i| (i % 251) as u8).collect();
+    for payload in [binary, largest] {
+        ipc::send_raw(sb.key(1), 7, &payload).map_err(anyhow::Error::msg)?;
+        let out = recv(sb, &["--type", "7", "--raw"])?;
+        out.expect_success(&format!(
+            "receiving a {}-byte binary message with --raw",
+            payload.len()
+        ))?;
+        ensure!(
+            out.stdout == payload,
+            "a {}-byte binary message came out as {} bytes (the receive buffer must hold msgmax bytes)",
+            payload.len(),
+            out.stdout.len()
+        );
+    }
+    Ok(())
+}
+
+fn a_full_queue_with_nowait_sends_nothing(sb: &mut Sandbox) -> Result<()> {
+    send(sb, 1, "first")?;
+    // Fill the queue to the brim, as another process could.
+    for size in [1000, 100, 10, 1] {
+        let chunk = vec![b'f'; size];
+        while ipc::send_raw(sb.key(1), 1, &chunk).is_ok() {}
+    }
+    let before = queued(sb)?;
+    let path = sb.path().to_owned();
+    let out = sb.run(
+        sb.cmd("step01-send")
+            .arg("--path")
+            .arg(&path)
+            .args(["--nowait", "one too many"]),
+    )?;
+    ensure_no_panic(&out)?;
     ensure!(
-        out.stdout == binary,
-        "a 259-byte binary message came out as {} bytes {:?}",
-        out.stdout.len(),
-        out.stdout.escape_ascii().to_string()
+        !out.success()
+            && out.stderr_text().contains("full")
+            && !out.stderr_text().contains("msgsnd failed"),
+        "sending with --nowait to a full queue must fail saying the queue is full (EAGAIN is not an \
+         error of msgsnd but the answer \"no room\"): {}",
+        out.describe()
+    );
+    ensure!(
+        queued(sb)? == before,
+        "nothing may be added to a full queue"
+    );
+    Ok(())
+}
+
+fn the_receiver_reports_a_removed_queue(sb: &mut Sandbox) -> Result<()> {
+    send(sb, 1, "not for the receiver")?;
+    let path = sb.path().to_owned();
+    let mut receiver = sb.spawn(
+        sb.cmd("step01-recv")
+            .arg("--path")
+            .arg(&path)
+            .args(["--type", "9"]),
+    )?;
+    sleep(Duration::from_millis(300));
+    ensure!(
+        receiver.is_running(),
+        "the receiver of type 9 should be waiting"
+    );
+    let id = ipc::find(ipc::Kind::Queue, sb.key(1)).context("the queue vanished")?;
+    ipc::remove(ipc::Kind::Queue, id);
+    let out = receiver.wait(Duration::from_secs(3)).context(
+        "after the queue was removed, a blocked msgrcv fails with EIDRM: the receiver must report it and exit",
+    )?;
+    ensure!(
+        !out.success() && out.stderr_text().contains("msgrcv"),
+        "a receiver whose queue is removed must exit with an error naming msgrcv: {}",
+        out.describe()
     );
     Ok(())
 }

@@ -182,6 +182,9 @@ fn invalid_names_are_rejected_with_the_reason(sb: &mut Sandbox) -> Result<()> {
         ("bob!", "not '!'"),
         ("zoë", "not 'ë'"),
         ("../etc", "not '/'"),
+        ("bell\u{7}", "not '\\u{7}'"),
+        ("esc\u{1b}[2J", "not '\\u{1b}'"),
+        ("del\u{7f}", "not '\\u{7f}'"),
     ];
     for (name, reason) in cases {
         let (code, line) = codec(sb, &["validate", "--name", name])?;
@@ -308,6 +311,18 @@ fn unknown_versions_and_kinds_are_rejected(sb: &mut Sandbox) -> Result<()> {
     )?;
     expect_rejected(
         sb,
+        "01 00 92 10 00 00",
+        "kind 0x00",
+        "unknown message kind 0x00",
+    )?;
+    expect_rejected(
+        sb,
+        "01 06 92 10 00 00",
+        "kind 0x06",
+        "unknown message kind 0x06",
+    )?;
+    expect_rejected(
+        sb,
         "01 81 05 61 6c 69 63 65",
         "a reply (Welcome) sent as a request",
         "unknown message kind 0x81",
@@ -383,6 +398,18 @@ fn rule_breaking_fields_are_rejected(sb: &mut Sandbox) -> Result<()> {
         "01 04 fe ff ff ff",
         "a request from pid -2",
         "invalid pid",
+    )?;
+    expect_rejected(
+        sb,
+        "01 01 01 00 00 00 05 61 6c 69 63 65",
+        "a join from pid 1",
+        "invalid pid",
+    )?;
+    expect_rejected(
+        sb,
+        "01 02 00 00 00 00 01 00 78",
+        "a say from pid 0",
+        "invalid pid",
     )
 }
 
@@ -425,6 +452,20 @@ fn mtypes_route_to_the_server_or_a_client(sb: &mut Sandbox) -> Result<()> {
         ensure!(
             code == Some(0) && line == expected,
             "mtype {mtype} should route to {expected:?}, got {line:?}"
+        );
+    }
+    let mailboxes = [
+        ("4242", "mtype 4242"),
+        ("2", "mtype 2"),
+        ("1", "invalid: pid 1 cannot be a client mailbox"),
+        ("0", "invalid: pid 0"),
+        ("-5", "invalid: pid -5"),
+    ];
+    for (pid, expected) in mailboxes {
+        let (_, line) = codec(sb, &["mailbox", pid])?;
+        ensure!(
+            line.starts_with(expected),
+            "the mailbox of pid {pid} should be {expected:?}..., got {line:?}"
         );
     }
     Ok(())

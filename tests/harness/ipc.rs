@@ -121,6 +121,15 @@ pub fn semaphore_value(key: libc::key_t, index: u16) -> Option<i32> {
     (value != -1).then_some(value)
 }
 
+/// How many processes wait for semaphore `index` of the set with `key` to increase
+/// (`semctl GETNCNT`).
+pub fn semaphore_waiters(key: libc::key_t, index: u16) -> Option<i32> {
+    let id = find(Kind::Semaphores, key)?;
+    // SAFETY: GETNCNT takes integers and returns the count (or -1).
+    let count = unsafe { libc::semctl(id, libc::c_int::from(index), libc::GETNCNT) };
+    (count != -1).then_some(count)
+}
+
 /// A copy of the whole segment with `key`, read through a read-only attachment of the
 /// grader's own.
 pub fn read_segment(key: libc::key_t) -> Option<Vec<u8>> {
@@ -171,9 +180,10 @@ pub fn send_raw(key: libc::key_t, mtype: i64, payload: &[u8]) -> Result<(), Stri
     Ok(())
 }
 
-/// Takes the first message (any type) out of the queue with `key`, as any process could
-/// (IPC_NOWAIT): `(mtype, payload)`, or `None` if there is no queue or no message.
-pub fn receive_raw(key: libc::key_t) -> Option<(i64, Vec<u8>)> {
+/// Takes the first message matching `msgtyp` (as in msgrcv: 0 = any) out of the queue with
+/// `key`, as any process could (IPC_NOWAIT): `(mtype, payload)`, or `None` if there is no
+/// queue or no such message.
+pub fn receive_raw(key: libc::key_t, msgtyp: i64) -> Option<(i64, Vec<u8>)> {
     let id = find(Kind::Queue, key)?;
     let max: usize = std::fs::read_to_string("/proc/sys/kernel/msgmax")
         .ok()?
@@ -183,7 +193,15 @@ pub fn receive_raw(key: libc::key_t) -> Option<(i64, Vec<u8>)> {
     let mut buffer = vec![0i64; 1 + max.div_ceil(8)];
     // SAFETY: `buffer` has room for the mtype word and `max` bytes of text, which is all
     // msgrcv writes with this size (a longer message fails with E2BIG instead).
-    let len = unsafe { libc::msgrcv(id, buffer.as_mut_ptr().cast(), max, 0, libc::IPC_NOWAIT) };
+    let len = unsafe {
+        libc::msgrcv(
+            id,
+            buffer.as_mut_ptr().cast(),
+            max,
+            msgtyp,
+            libc::IPC_NOWAIT,
+        )
+    };
     if len < 0 {
         return None;
     }

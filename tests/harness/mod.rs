@@ -14,6 +14,7 @@
 //!
 //! ## Layout
 //!
+//! - [`isolation`]: a private IPC namespace per grader run, and adopting stray processes.
 //! - [`build`]: which tree is graded, and building it.
 //! - [`sandbox`]: the per-test directory, process spawning with deadlines, cleanup.
 //! - [`ipc`]: looking at System V objects directly, independently of the code under test.
@@ -24,6 +25,7 @@
 
 pub mod build;
 pub mod ipc;
+pub mod isolation;
 pub mod report;
 pub mod sandbox;
 
@@ -77,6 +79,9 @@ pub struct Outcome {
 
 /// Runs `tests` as the grader of `step` and returns the exit status.
 pub fn run(step: Step, tests: Vec<Test>) -> ExitCode {
+    // First, while this process has a single thread (see `isolation`).
+    let namespace = isolation::enter_private_ipc_namespace();
+    isolation::become_subreaper();
     let args = Arguments::from_args();
     let implementation = build::Implementation::from_env();
     let binaries = if args.list {
@@ -122,9 +127,18 @@ pub fn run(step: Step, tests: Vec<Test>) -> ExitCode {
     let filtered = args.filter.is_some() || !args.skip.is_empty() || args.exact;
     let list_only = args.list;
     let conclusion = libtest_mimic::run(&args, trials);
+    let strays = isolation::kill_leftover_children();
+    if strays > 0 {
+        eprintln!("killed {strays} process(es) that escaped their test's process group");
+    }
     if !list_only {
         let outcomes = lock(&outcomes).clone();
         report::summarize(&step, &implementation, &outcomes, filtered);
+        if namespace == isolation::Namespace::Private {
+            println!(
+                "(The tests ran in a private IPC namespace: nothing they made outlives this run.)"
+            );
+        }
     }
     conclusion.exit_code()
 }
@@ -146,9 +160,14 @@ fn run_one(test: &Test, binaries: Option<&build::Binaries>) -> Option<String> {
     // Kill every process and remove every IPC object of the test before judging it.
     drop(sandbox);
     if timed_out {
+        // What the test saw after its processes were killed usually names the one that hung.
+        let last_words = match &result {
+            Ok(Err(error)) => format!("\nwhat the test saw: {error:#}"),
+            _ => String::new(),
+        };
         return Some(format!(
-            "did not finish within its time limit of {} s; every process it started was killed \
-             (a call that blocks forever, or a process that never exits?)",
+            "did not finish within its time limit of {} s, so every process it started was killed \
+             (a call that blocks forever, or a process that never exits?){last_words}",
             test.seconds
         ));
     }

@@ -237,16 +237,9 @@ impl Drop for Sandbox {
             let _ = watchdog.join();
         }
         kill_groups(&lock(&self.groups));
-        // Every System V object whose key comes from the sandbox or a directory in it.
+        // Every System V object whose key comes from the sandbox or anything in it.
         let mut paths = vec![self.path().to_path_buf()];
-        if let Ok(entries) = std::fs::read_dir(self.path()) {
-            paths.extend(
-                entries
-                    .flatten()
-                    .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-                    .map(|e| e.path()),
-            );
-        }
+        collect_paths(self.path(), 4, &mut paths);
         for path in paths {
             for proj in 0..=255u8 {
                 if let Some(key) = ipc::ftok(&path, proj) {
@@ -255,6 +248,21 @@ impl Drop for Sandbox {
             }
         }
         lock(&CLAIMED).remove(&self.claim);
+    }
+}
+
+/// Adds the files and directories below `dir`, down to `depth` levels, to `paths`.
+fn collect_paths(dir: &Path, depth: usize, paths: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        paths.push(path.clone());
+        if is_dir && depth > 1 {
+            collect_paths(&path, depth - 1, paths);
+        }
     }
 }
 
@@ -467,8 +475,16 @@ impl Proc {
             thread::sleep(Duration::from_millis(10));
         }
         self.stdin = None;
+        // The pipes close when the last process holding them exits. A helper that escaped
+        // the process group may keep them open: give up on it after a short while.
+        let drained = Instant::now() + Duration::from_secs(2);
+        while self.readers.iter().any(|r| !r.is_finished()) && Instant::now() < drained {
+            thread::sleep(Duration::from_millis(10));
+        }
         for reader in self.readers.drain(..) {
-            let _ = reader.join();
+            if reader.is_finished() {
+                let _ = reader.join();
+            }
         }
         Ok(Output {
             name: self.name.clone(),

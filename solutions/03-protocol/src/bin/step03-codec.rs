@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use step01_message_queue::cli::run_main;
-use step03_protocol::routing::{Destination, destination};
+use step03_protocol::routing::{Destination, destination, reply_mtype};
 use step03_protocol::{DecodeError, Name, Reply, Request, Text, describe, layout};
 
 /// Encode and decode chat protocol messages.
@@ -79,6 +79,12 @@ enum Command {
         /// The mtype.
         #[arg(allow_negative_numbers = true)]
         mtype: i64,
+    },
+    /// Print the mtype of the mailbox of the client with this pid (or why it has none).
+    Mailbox {
+        /// The client's pid.
+        #[arg(allow_negative_numbers = true)]
+        pid: i32,
     },
 }
 
@@ -177,6 +183,16 @@ fn main() -> ExitCode {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Mailbox { pid } => match reply_mtype(pid) {
+            Ok(mtype) => {
+                println!("mtype {mtype}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(error) => {
+                println!("invalid: {error}");
+                Ok(ExitCode::from(EXIT_INVALID))
+            }
+        },
         Command::Route { mtype } => {
             match destination(mtype) {
                 Some(Destination::Server) => println!("server"),
