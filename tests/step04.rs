@@ -76,7 +76,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "three_clients_see_every_line_in_the_same_order",
                 exercise: "4.4",
-                points: 6,
+                points: 5,
                 seconds: 60,
                 hint: "A Say from a member must be appended to the ring as a Chat entry with the member's name.",
                 run: three_clients_see_every_line_in_the_same_order,
@@ -93,7 +93,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "malformed_queue_messages_are_dropped_and_chat_continues",
                 exercise: "4.4",
-                points: 7,
+                points: 6,
                 seconds: 60,
                 hint: "On a decode error, log and return; a request from a pid that never joined gets \
                        Rejected(NotJoined) and changes nothing.",
@@ -102,7 +102,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "sigint_removes_every_ipc_object_and_tells_the_clients",
                 exercise: "4.4",
-                points: 4,
+                points: 3,
                 seconds: 60,
                 hint: "The server must keep handling messages until the stop flag is raised, then shut down: \
                        Bye to every member, then remove the queue, semaphores and segment.",
@@ -111,16 +111,34 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "who_lists_members_and_private_lines_reach_only_their_recipient",
                 exercise: "4.4",
-                points: 5,
+                points: 4,
                 seconds: 60,
                 hint: "Who replies with the members' names (sorted); Private forwards Reply::Private to the \
                        recipient's pid only (never to the ring), or Rejected(NoSuchUser) to the sender.",
                 run: who_lists_members_and_private_lines_reach_only_their_recipient,
             },
             Test {
+                name: "the_server_never_blocks_on_a_client_that_stopped_reading",
+                exercise: "4.4",
+                points: 4,
+                seconds: 60,
+                hint: "Reply with self.reply (try_send, IPC_NOWAIT): a client that stops reading its mailbox \
+                       must never stop the server.",
+                run: the_server_never_blocks_on_a_client_that_stopped_reading,
+            },
+            Test {
+                name: "a_second_join_and_a_full_room_are_refused",
+                exercise: "4.5",
+                points: 5,
+                seconds: 60,
+                hint: "Refuse a pid that already joined (AlreadyJoined) and a 65th member (RoomFull, when \
+                       members.len() >= MAX_CLIENTS), changing nothing.",
+                run: a_second_join_and_a_full_room_are_refused,
+            },
+            Test {
                 name: "a_duplicate_name_is_rejected_without_disturbing_the_room",
                 exercise: "4.5",
-                points: 8,
+                points: 5,
                 seconds: 60,
                 hint: "If a member already has the name, reply Rejected(NameTaken) and change nothing.",
                 run: a_duplicate_name_is_rejected_without_disturbing_the_room,
@@ -128,7 +146,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "leaving_frees_the_name",
                 exercise: "4.5",
-                points: 7,
+                points: 5,
                 seconds: 60,
                 hint: "Leave must remove the member, so its name can be used again.",
                 run: leaving_frees_the_name,
@@ -217,6 +235,13 @@ fn wait_for_chat(client: &mut Proc, count: usize) -> Result<Vec<String>> {
     Ok(chat_lines(&out))
 }
 
+/// Milliseconds since the Unix epoch.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 /// Fails unless `condition` becomes true within `limit`.
 fn eventually(limit: Duration, what: &str, mut condition: impl FnMut() -> bool) -> Result<()> {
     let end = Instant::now() + limit;
@@ -236,6 +261,7 @@ fn le<const N: usize>(bytes: &[u8], offset: usize) -> u64 {
 
 // The documented layout of the shared segment (chapter 3, `step03-codec layout`).
 const NEXT_SEQ: usize = 16;
+const WAKE: usize = 24;
 const RING: usize = 64 + 32 * 64;
 const ENTRY: usize = 512;
 const CAPACITY: usize = 256;
@@ -255,6 +281,18 @@ fn a_client_killed_holding_the_lock_does_not_block_the_room(sb: &mut Sandbox) ->
     ensure!(
         mutex == Some(0),
         "while a client holds the lock the mutex semaphore should be 0, the kernel says {mutex:?}"
+    );
+    // Meanwhile alice's next poll must wait for the lock (semop blocks), not fail.
+    eventually(
+        Duration::from_secs(5),
+        "while the lock is held, alice's client should be waiting for it (semctl GETNCNT stayed 0)",
+        || ipc::semaphore_waiters(keys(sb).2, 0).is_some_and(|n| n > 0),
+    )?;
+    sleep(Duration::from_millis(500));
+    ensure!(
+        alice.is_running(),
+        "a client must wait for a held lock, not give up: {}",
+        alice.wait(Duration::from_secs(1))?.describe()
     );
     holder.signal(libc::SIGKILL);
     holder.wait(Duration::from_secs(5))?;
@@ -304,6 +342,7 @@ fn semaphores_are_balanced_and_undone_when_the_server_dies(sb: &mut Sandbox) -> 
 
 fn the_ring_holds_the_newest_entries_with_increasing_numbers(sb: &mut Sandbox) -> Result<()> {
     let _server = start_server(sb)?;
+    let started_ms = now_ms();
     let mut alice = join(sb, "alice")?;
     let lines: String = (1..=300).map(|i| format!("line {i}\n")).collect();
     alice.write(lines.as_bytes())?;
@@ -322,6 +361,11 @@ fn the_ring_holds_the_newest_entries_with_increasing_numbers(sb: &mut Sandbox) -
     );
     // alice's join is entry 1, her lines are entries 2 to 301.
     let next = le::<8>(&segment, NEXT_SEQ);
+    let wake = le::<4>(&segment, WAKE);
+    ensure!(
+        wake == 301,
+        "header.wake must change at every append (301 so far), it is {wake}: step 7's readers wait on it"
+    );
     ensure!(
         next == 302,
         "after a join and 300 lines header.next_seq should be 302, it is {next}"
@@ -353,6 +397,11 @@ fn the_ring_holds_the_newest_entries_with_increasing_numbers(sb: &mut Sandbox) -
     ensure!(
         text == "line 300",
         "entry 301 should hold \"line 300\", it holds {text:?}"
+    );
+    let time_ms = le::<8>(&segment, slot + 8) as i64;
+    ensure!(
+        (started_ms - 1000..=now_ms() + 1000).contains(&time_ms),
+        "entry 301's time_ms should be when it was appended (around {started_ms}), it is {time_ms}"
     );
     Ok(())
 }
@@ -437,7 +486,16 @@ fn a_late_joiner_sees_the_history_in_the_ring(sb: &mut Sandbox) -> Result<()> {
 fn past_capacity_the_oldest_entries_are_dropped_and_counted(sb: &mut Sandbox) -> Result<()> {
     let _server = start_server(sb)?;
     let mut alice = join(sb, "alice")?;
-    let lines: String = (1..=300).map(|i| format!("line {i}\n")).collect();
+    // The first 50 lines are long, the later ones short: the short lines land in slots
+    // that held long ones, so a reader must stop at text_len, not at a zero byte.
+    let line = |i: usize| {
+        if i <= 50 {
+            format!("line {i} {}", "=".repeat(100))
+        } else {
+            format!("line {i}")
+        }
+    };
+    let lines: String = (1..=300).map(|i| format!("{}\n", line(i))).collect();
     alice.write(lines.as_bytes())?;
     alice.wait_for_stdout(Duration::from_secs(60), "\"<alice> line 300\"", |o| {
         o.contains("<alice> line 300")
@@ -452,13 +510,19 @@ fn past_capacity_the_oldest_entries_are_dropped_and_counted(sb: &mut Sandbox) ->
         out.lines().take(3).collect::<Vec<_>>().join(" | ")
     );
     let lines = chat_lines(&out);
-    let expected: Vec<String> = (46..=300).map(|i| format!("<alice> line {i}")).collect();
+    let expected: Vec<String> = (46..=300).map(|i| format!("<alice> {}", line(i))).collect();
     ensure!(
         lines == expected,
-        "bob's history should be lines 46 to 300 in order; it has {} lines, from {:?} to {:?}",
+        "bob's history should be lines 46 to 300 in order, each exactly as sent; it has {} lines, \
+         from {:?} to {:?}; the first that differs is {:?}",
         lines.len(),
         lines.first(),
-        lines.last()
+        lines.last(),
+        lines
+            .iter()
+            .zip(&expected)
+            .find(|(a, b)| a != b)
+            .map(|(a, _)| a)
     );
     Ok(())
 }
@@ -560,6 +624,15 @@ fn malformed_queue_messages_are_dropped_and_chat_continues(sb: &mut Sandbox) -> 
     );
     say(&mut carol, "me too")?;
     wait_for_chat(&mut bob, 2)?;
+    // The say from pid 4242 deserved an answer in 4242's mailbox: Rejected (0x82), NotJoined (3).
+    let reply = ipc::receive_raw(queue, 4242);
+    ensure!(
+        reply
+            .as_ref()
+            .is_some_and(|(_, bytes)| bytes.starts_with(&[0x01, 0x82, 0x03])),
+        "a Say from pid 4242, who never joined, must be answered with Rejected(NotJoined) in its \
+         mailbox (bytes 01 82 03 ...); the mailbox held {reply:?}"
+    );
     Ok(())
 }
 
@@ -690,6 +763,104 @@ fn who_lists_members_and_private_lines_reach_only_their_recipient(sb: &mut Sandb
         lines == ["<alice> a public line"] && !carol.stdout_text().contains("psst"),
         "carol must see the public line and never the private one: {:?}",
         carol.stdout_text()
+    );
+    say(&mut carol, "/quit")?;
+    carol
+        .wait(Duration::from_secs(10))?
+        .expect_success("carol after /quit")?;
+    say(&mut bob, "/who")?;
+    bob.wait_for_stdout(
+        Duration::from_secs(10),
+        "\"* online: alice, bob\" after carol left",
+        |o| o.contains("* online: alice, bob\n"),
+    )?;
+    Ok(())
+}
+
+fn the_server_never_blocks_on_a_client_that_stopped_reading(sb: &mut Sandbox) -> Result<()> {
+    let _server = start_server(sb)?;
+    let zed = join(sb, "zed")?;
+    let queue = keys(sb).0;
+    // zed stops reading its mailbox, and "someone" floods the server with Who requests
+    // in zed's name: the replies fill the queue.
+    zed.signal(libc::SIGSTOP);
+    let who = [&[0x01u8, 0x04][..], &zed.pid().to_le_bytes()].concat();
+    let flood_end = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < flood_end {
+        let _ = ipc::send_raw(queue, 1, &who);
+    }
+    sleep(Duration::from_secs(1));
+    // A server that sends replies with IPC_NOWAIT drops those that do not fit and keeps
+    // taking requests; one that blocks in msgsnd leaves requests (mtype 1) in the queue.
+    let stuck = ipc::receive_raw(queue, 1);
+    zed.signal(libc::SIGCONT);
+    ensure!(
+        stuck.is_none(),
+        "requests are still waiting in the queue a second after the flood: the server is blocked \
+         sending a reply to a client that does not read (send replies with try_send)"
+    );
+    Ok(())
+}
+
+fn a_second_join_and_a_full_room_are_refused(sb: &mut Sandbox) -> Result<()> {
+    let _server = start_server(sb)?;
+    let alice = join(sb, "alice")?;
+    let mut bob = join(sb, "bob")?;
+    let queue = keys(sb).0;
+    // A Join in alice's name from alice's pid, as another process could send.
+    let mallory = [
+        &[0x01u8, 0x01][..],
+        &alice.pid().to_le_bytes(),
+        &[7],
+        b"mallory",
+    ]
+    .concat();
+    ipc::send_raw(queue, 1, &mallory).map_err(anyhow::Error::msg)?;
+    eventually(
+        Duration::from_secs(10),
+        "alice's client should report the refused second join",
+        || alice.stderr_text().contains("already joined"),
+    )?;
+    say(&mut bob, "/who")?;
+    bob.wait_for_stdout(Duration::from_secs(10), "\"* online: alice, bob\"", |o| {
+        o.contains("* online: alice, bob\n")
+    })?;
+    ensure!(
+        !bob.stdout_text().contains("mallory"),
+        "a second join from a member's pid must change nothing"
+    );
+    // 62 more members fill the room's 64 places; the 65th is refused.
+    for i in 0..63 {
+        let pid: i32 = 100_000 + i;
+        let name = format!("f{i}");
+        let join = [
+            &[0x01u8, 0x01][..],
+            &pid.to_le_bytes(),
+            &[name.len() as u8],
+            name.as_bytes(),
+        ]
+        .concat();
+        ipc::send_raw(queue, 1, &join).map_err(anyhow::Error::msg)?;
+        if i == 61 {
+            sleep(Duration::from_millis(500));
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let refused = loop {
+        if let Some((_, bytes)) = ipc::receive_raw(queue, 100_062) {
+            break Some(bytes);
+        }
+        if Instant::now() >= deadline {
+            break None;
+        }
+        sleep(Duration::from_millis(20));
+    };
+    ensure!(
+        refused
+            .as_ref()
+            .is_some_and(|b| b.starts_with(&[0x01, 0x82, 0x02])),
+        "with 64 members the room is full: the 65th join must get Rejected(RoomFull) (bytes 01 82 02 ...); \
+         its mailbox held {refused:?}"
     );
     Ok(())
 }
