@@ -7,6 +7,7 @@
 
 mod harness;
 
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -116,7 +117,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "four_processes_of_10000_atomic_increments_count_40000",
                 exercise: "2.4",
-                points: 10,
+                points: 8,
                 seconds: 40,
                 hint: "A load followed by a store loses updates when processes interleave: Counter::increment \
                        must be one atomic read-modify-write, fetch_add(1, ...).",
@@ -125,16 +126,25 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "counter_run_counts_exactly_and_leaves_no_segment",
                 exercise: "2.4",
-                points: 5,
+                points: 4,
                 seconds: 40,
                 hint: "step02-counter run must count processes x times exactly with Counter::increment \
                        (fetch_add), and remove its segment afterwards (Segment::remove).",
                 run: counter_run_counts_exactly_and_leaves_no_segment,
             },
             Test {
+                name: "increment_returns_the_new_count",
+                exercise: "2.4",
+                points: 3,
+                seconds: 20,
+                hint: "Counter::increment returns the count *after* its increment, and fetch_add returns \
+                       the value before it: add one to what fetch_add returns.",
+                run: increment_returns_the_new_count,
+            },
+            Test {
                 name: "message_is_read_by_another_process_after_the_writer_exits",
                 exercise: "2.5",
-                points: 5,
+                points: 3,
                 seconds: 20,
                 hint: "Mailbox::publish must store every byte of the text and its length before making the \
                        sequence even again (s + 2, Release); a shorter message must not show the old one's tail.",
@@ -143,7 +153,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "sequence_word_counts_published_messages",
                 exercise: "2.5",
-                points: 5,
+                points: 2,
                 seconds: 20,
                 hint: "After n messages the sequence at offset 0 must be 2n (odd only during a write), the \
                        length at offset 8 the last message's length, and the text start at offset 16.",
@@ -152,16 +162,46 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "message_longer_than_the_mailbox_is_refused",
                 exercise: "2.5",
-                points: 5,
+                points: 2,
                 seconds: 20,
                 hint: "Refuse more than MAILBOX_CAPACITY (4080) bytes with IpcError::MessageTooLong before \
                        claiming the mailbox, and leave the current message untouched; exactly 4080 bytes fit.",
                 run: message_longer_than_the_mailbox_is_refused,
             },
             Test {
+                name: "two_writers_at_once_lose_no_message",
+                exercise: "2.5",
+                points: 3,
+                seconds: 60,
+                hint: "Two writers can both load the same even sequence: claim the mailbox with \
+                       compare_exchange(s, s + 1), which fails for all but one of them, never with a load \
+                       followed by a store.",
+                run: two_writers_at_once_lose_no_message,
+            },
+            Test {
+                name: "writer_gives_up_on_a_mailbox_left_mid_write",
+                exercise: "2.5",
+                points: 2,
+                seconds: 30,
+                hint: "A writer killed in the middle of a message leaves the sequence odd for ever: wait for \
+                       an odd sequence with Backoff::new(Backoff::PATIENCE) and `backoff.wait(..)?`, which \
+                       gives up with IpcError::TimedOut after 5 s, never with a bare spin loop.",
+                run: writer_gives_up_on_a_mailbox_left_mid_write,
+            },
+            Test {
+                name: "writer_stopped_anywhere_leaves_an_odd_sequence_or_a_whole_message",
+                exercise: "2.5",
+                points: 3,
+                seconds: 60,
+                hint: "Whenever the sequence is even, the mailbox must hold a whole message: make it odd \
+                       (claim) before the first store of a byte or of `len`, and store s + 2 (Release) only \
+                       after the last one.",
+                run: writer_stopped_anywhere_leaves_an_odd_sequence_or_a_whole_message,
+            },
+            Test {
                 name: "reader_started_first_waits_for_the_message",
                 exercise: "2.6",
-                points: 5,
+                points: 4,
                 seconds: 20,
                 hint: "Mailbox::read returns Ok(None) while the sequence is 0 (an all-zero segment is an empty \
                        mailbox), and the message with number sequence / 2 once one is published.",
@@ -170,12 +210,31 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "reader_polling_during_a_flood_never_sees_a_torn_message",
                 exercise: "2.6",
-                points: 10,
+                points: 7,
                 seconds: 60,
                 hint: "A copy is whole only if the sequence was even before it and is unchanged after it \
                        (fence(Acquire) before the second load); otherwise throw it away and retry. The writer \
                        must make the sequence odd before touching any byte.",
                 run: reader_polling_during_a_flood_never_sees_a_torn_message,
+            },
+            Test {
+                name: "reader_waits_while_a_writer_is_busy",
+                exercise: "2.6",
+                points: 2,
+                seconds: 20,
+                hint: "An odd sequence means a writer is copying a message in: that is not \"no message\" \
+                       (only 0 is). Wait with `backoff.wait(..)?` and look again.",
+                run: reader_waits_while_a_writer_is_busy,
+            },
+            Test {
+                name: "reader_survives_a_garbage_length",
+                exercise: "2.6",
+                points: 2,
+                seconds: 20,
+                hint: "The length word may be anything while a writer is busy (or in a damaged segment): \
+                       clamp it with .min(MAILBOX_CAPACITY) before slicing the text, and let the second look \
+                       at the sequence decide whether the copy is good.",
+                run: reader_survives_a_garbage_length,
             },
         ],
     )
@@ -335,6 +394,362 @@ fn let_go(proc: &mut Proc) -> Result<()> {
     proc.wait_for_stdout(Duration::from_secs(5), "\"detached segment ...\"", |out| {
         out.contains("detached")
     })?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- the grader's own hands
+
+/// A read-write attachment of a segment made by the grader itself, detached on drop. It
+/// watches the mailbox's words while the programs under test run (atomic loads, like
+/// theirs), and puts the mailbox in states that they must cope with: a writer stuck in the
+/// middle of a message, a garbage length.
+struct GraderAttachment {
+    /// Where the kernel mapped the segment in the grader.
+    address: *mut libc::c_void,
+    /// The segment's size.
+    size: usize,
+}
+
+impl GraderAttachment {
+    /// Attaches segment `id` read-write.
+    fn new(id: i32) -> Result<GraderAttachment> {
+        let size = info(id)?.size;
+        // SAFETY: shmat with a null address lets the kernel choose where to map; flags 0
+        // mean read-write. Failure returns (void*)-1, checked below.
+        let address = unsafe { libc::shmat(id, std::ptr::null(), 0) };
+        ensure!(
+            address as isize != -1,
+            "the grader cannot attach segment {id} read-write: {}",
+            std::io::Error::last_os_error()
+        );
+        Ok(GraderAttachment { address, size })
+    }
+
+    /// The 8-byte word at `offset`.
+    fn word64(&self, offset: usize) -> &AtomicU64 {
+        assert!(offset.is_multiple_of(8) && offset + 8 <= self.size);
+        // SAFETY: the mapping is page-aligned and `size` bytes long until drop, so the 8
+        // bytes at `offset` (checked in bounds and 8-aligned) stay valid while `self` is
+        // borrowed. Every process touches the mailbox's words only atomically, and an
+        // atomic may be shared by reference.
+        unsafe { &*self.address.cast::<u8>().add(offset).cast::<AtomicU64>() }
+    }
+
+    /// The 4-byte word at `offset`.
+    fn word32(&self, offset: usize) -> &AtomicU32 {
+        assert!(offset.is_multiple_of(4) && offset + 4 <= self.size);
+        // SAFETY: as in `word64`, for 4 bytes, checked in bounds and 4-aligned.
+        unsafe { &*self.address.cast::<u8>().add(offset).cast::<AtomicU32>() }
+    }
+
+    /// The byte at `offset`.
+    fn byte(&self, offset: usize) -> &AtomicU8 {
+        assert!(offset < self.size);
+        // SAFETY: as in `word64`, for 1 byte, checked in bounds (the mailbox's text bytes
+        // are AtomicU8 in every process).
+        unsafe { &*self.address.cast::<u8>().add(offset).cast::<AtomicU8>() }
+    }
+
+    /// A copy of `len` bytes at `offset` (clamped to the segment), loaded one by one.
+    fn bytes(&self, offset: usize, len: usize) -> Vec<u8> {
+        (offset..(offset + len).min(self.size))
+            .map(|at| self.byte(at).load(Ordering::Relaxed))
+            .collect()
+    }
+
+    /// The mailbox's sequence (offset 0).
+    fn sequence(&self) -> u64 {
+        self.word64(0).load(Ordering::SeqCst)
+    }
+
+    /// Sets the mailbox's sequence, as a writer would.
+    fn set_sequence(&self, sequence: u64) {
+        self.word64(0).store(sequence, Ordering::SeqCst);
+    }
+
+    /// The mailbox's length word (offset 8).
+    fn len(&self) -> u32 {
+        self.word32(8).load(Ordering::SeqCst)
+    }
+
+    /// Sets the mailbox's length word.
+    fn set_len(&self, len: u32) {
+        self.word32(8).store(len, Ordering::SeqCst);
+    }
+
+    /// The first `len` bytes of the mailbox's text (offset 16), at most its capacity.
+    fn text(&self, len: usize) -> Vec<u8> {
+        self.bytes(16, len.min(MAILBOX_CAPACITY))
+    }
+
+    /// Puts `text` in the mailbox with `sequence`, the way a writer does: the sequence odd
+    /// first, then the bytes and the length, then `sequence`.
+    fn put_message(&self, sequence: u64, text: &[u8]) {
+        self.set_sequence(sequence | 1);
+        for (at, &byte) in text.iter().enumerate() {
+            self.byte(16 + at).store(byte, Ordering::Relaxed);
+        }
+        self.set_len(text.len() as u32);
+        self.set_sequence(sequence);
+    }
+}
+
+impl Drop for GraderAttachment {
+    fn drop(&mut self) {
+        // SAFETY: `address` came from shmat in `new` and is detached exactly once; no
+        // reference handed out by `word64`, `word32` or `byte` outlives `self`.
+        unsafe { libc::shmdt(self.address) };
+    }
+}
+
+/// Test message `index` as `step02-msg flood` publishes it: `test INDEX len LEN |`, then
+/// letters up to LEN bytes (40 to 4080). The format of the given `test_message.rs`, built
+/// again here so that the grader checks the writer without trusting the code under test.
+fn test_message(index: u64) -> Vec<u8> {
+    let spread = (MAILBOX_CAPACITY - 40 + 1) as u64;
+    let len = 40 + (index.wrapping_mul(2_654_435_761) % spread) as usize;
+    let mut text = format!("test {index} len {len} |").into_bytes();
+    let header = text.len();
+    text.extend(
+        (header..len).map(|position| b'a' + ((index % 26 + (position % 26) as u64) % 26) as u8),
+    );
+    text
+}
+
+/// What is wrong with `text` (a length and the bytes read) as a copy of `expected`, or
+/// `None` if it is exact.
+fn difference(len: usize, text: &[u8], expected: &[u8]) -> Option<String> {
+    if len != expected.len() {
+        return Some(format!(
+            "the length word was {len}, not {} (the text starts \"{}\")",
+            expected.len(),
+            text[..text.len().min(24)].escape_ascii()
+        ));
+    }
+    let at = text
+        .iter()
+        .zip(expected)
+        .position(|(got, want)| got != want)?;
+    Some(format!(
+        "byte {at} of the text was {:?} instead of {:?} (the text starts \"{}\")",
+        char::from(text[at]),
+        char::from(expected[at]),
+        text[..text.len().min(24)].escape_ascii()
+    ))
+}
+
+/// Waits until process `pid` is stopped (state `T` in `/proc/PID/stat`): the kernel has
+/// switched it out, so every store it made is visible.
+fn wait_until_stopped(pid: i32) -> Result<()> {
+    let start = Instant::now();
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .with_context(|| format!("cannot read /proc/{pid}/stat"))?;
+        let state = stat
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.chars().next());
+        match state {
+            Some('T') => return Ok(()),
+            Some('Z') => anyhow::bail!("process {pid} exited instead of stopping"),
+            _ => {}
+        }
+        ensure!(
+            start.elapsed() < Duration::from_secs(2),
+            "process {pid} did not stop within 2 s of SIGSTOP (state {state:?})"
+        );
+        sleep(Duration::from_micros(20));
+    }
+}
+
+/// How single-stepping a process ended.
+enum Stepped {
+    /// The check said it had seen enough.
+    Done,
+    /// The process ended (it is reaped: do not wait for it) after this many instructions.
+    Ended(u64),
+    /// The time ran out after this many instructions.
+    OutOfTime(u64),
+}
+
+/// Stops process `pid`, a child of the grader, with ptrace (`PTRACE_SEIZE`, then
+/// `PTRACE_INTERRUPT`). `Ok(Err(why))` if PTRACE_SEIZE fails: EPERM when this system does
+/// not let the grader trace (a locked-down container), ESRCH when the process is gone.
+fn ptrace_stop(pid: i32) -> Result<Result<(), std::io::Error>> {
+    let null = std::ptr::null_mut::<libc::c_void>();
+    // SAFETY: PTRACE_SEIZE takes a pid and, as data, option bits; EXITKILL kills the
+    // tracee if the grader dies while it is traced.
+    let seized = unsafe {
+        libc::ptrace(
+            libc::PTRACE_SEIZE,
+            pid,
+            null,
+            libc::PTRACE_O_EXITKILL as usize as *mut libc::c_void,
+        )
+    };
+    if seized == -1 {
+        return Ok(Err(std::io::Error::last_os_error()));
+    }
+    // SAFETY: PTRACE_INTERRUPT takes a pid only; the tracee is ours since PTRACE_SEIZE.
+    let interrupted = unsafe { libc::ptrace(libc::PTRACE_INTERRUPT, pid, null, null) };
+    ensure!(
+        interrupted != -1,
+        "ptrace(PTRACE_INTERRUPT) failed: {}",
+        std::io::Error::last_os_error()
+    );
+    let mut status = 0;
+    // SAFETY: waitpid writes a status into `status`; __WALL also reports ptrace stops.
+    let waited = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
+    ensure!(
+        waited == pid && libc::WIFSTOPPED(status),
+        "process {pid} did not stop for the grader's ptrace (status {status:#x})"
+    );
+    Ok(Ok(()))
+}
+
+/// Runs process `pid`, stopped by [`ptrace_stop`], one machine instruction at a time
+/// (`PTRACE_SINGLESTEP`), calling `look` after each, until `look` returns `Ok(true)` or an
+/// error, the process ends, or `budget` has passed; then lets it go (`PTRACE_DETACH`).
+fn single_step(
+    pid: i32,
+    budget: Duration,
+    mut look: impl FnMut() -> Result<bool>,
+) -> Result<Stepped> {
+    let null = std::ptr::null_mut::<libc::c_void>();
+    let start = Instant::now();
+    let (mut steps, mut signal) = (0u64, 0usize);
+    let outcome = loop {
+        // SAFETY: the tracee is in a ptrace stop (waited for below, or in ptrace_stop);
+        // the data is the signal to deliver as it resumes (0: none).
+        let stepped = unsafe {
+            libc::ptrace(
+                libc::PTRACE_SINGLESTEP,
+                pid,
+                null,
+                signal as *mut libc::c_void,
+            )
+        };
+        ensure!(
+            stepped != -1,
+            "ptrace(PTRACE_SINGLESTEP) failed: {}",
+            std::io::Error::last_os_error()
+        );
+        steps += 1;
+        let mut status = 0;
+        // SAFETY: waitpid writes a status into `status`; __WALL also reports ptrace stops.
+        let waited = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
+        ensure!(
+            waited == pid,
+            "waitpid on the traced process failed: {}",
+            std::io::Error::last_os_error()
+        );
+        if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
+            return Ok(Stepped::Ended(steps));
+        }
+        // A stop after one instruction (SIGTRAP) or a ptrace event (status >> 16), or a
+        // signal for the process, to pass on as it resumes.
+        signal = match libc::WSTOPSIG(status) {
+            libc::SIGTRAP => 0,
+            _ if status >> 16 != 0 => 0,
+            other => other as usize,
+        };
+        match look() {
+            Ok(true) => break Ok(Stepped::Done),
+            Ok(false) => {}
+            Err(error) => break Err(error),
+        }
+        if start.elapsed() > budget {
+            break Ok(Stepped::OutOfTime(steps));
+        }
+    };
+    // SAFETY: the tracee is in a ptrace stop (we just waited for it); detaching lets it
+    // run on, untraced.
+    unsafe { libc::ptrace(libc::PTRACE_DETACH, pid, null, null) };
+    outcome
+}
+
+/// A `step02-msg write TEXT` stopped by the grader's ptrace in its claim loop, and the
+/// grader's attachment of its mailbox (project id 5), which holds message #1 (`first`)
+/// with the sequence odd (3: another writer busy), so that the writer waits. `None`,
+/// after a note, if this system does not let the grader trace (a locked-down container).
+fn traced_writer(
+    sb: &Sandbox,
+    first: &str,
+    text: &str,
+) -> Result<Option<(Proc, GraderAttachment)>> {
+    ok(
+        sb,
+        "step02-msg",
+        "write",
+        &["--create", "--proj-id", "5", first],
+    )?;
+    let id = segment_id(sb, 5)?;
+    let mailbox = GraderAttachment::new(id)?;
+    mailbox.set_sequence(3);
+    let mut writer = spawn(sb, "step02-msg", "write", &["--proj-id", "5", text])?;
+    eventually(
+        Duration::from_secs(5),
+        "`step02-msg write` did not attach the mailbox",
+        || ipc::segment_info(id).is_some_and(|s| s.attached == 2) || !writer.is_running(),
+    )?;
+    sleep(Duration::from_millis(50));
+    if !writer.is_running() {
+        let out = writer.wait(Duration::from_secs(1))?;
+        step_one_done(&out)?;
+        anyhow::bail!(
+            "while the sequence is odd (3: another writer busy) `step02-msg write` must wait \
+             for it, but it exited: {}",
+            out.describe()
+        );
+    }
+    match ptrace_stop(writer.pid())? {
+        Ok(()) => {}
+        Err(why) if why.raw_os_error() == Some(libc::EPERM) => {
+            eprintln!("note: the grader may not trace `step02-msg write` ({why}); check skipped");
+            return Ok(None);
+        }
+        Err(why) => {
+            let out = writer.wait(Duration::from_secs(1))?;
+            step_one_done(&out)?;
+            anyhow::bail!(
+                "the grader could not trace `step02-msg write` ({why}), which was waiting for \
+                 an odd sequence to become even: {}",
+                out.describe()
+            );
+        }
+    }
+    ensure!(
+        mailbox.sequence() == 3,
+        "while the sequence was odd (3: another writer busy), `step02-msg write` changed it to \
+         {}: it must wait until the sequence is even",
+        mailbox.sequence()
+    );
+    Ok(Some((writer, mailbox)))
+}
+
+/// Fails unless the single-stepped `writer` published (`Stepped::Done`); then waits for it
+/// to exit successfully.
+fn finish_traced_writer(
+    mut writer: Proc,
+    stepped: Stepped,
+    mailbox: &GraderAttachment,
+) -> Result<()> {
+    match stepped {
+        Stepped::Done => {}
+        Stepped::Ended(steps) => anyhow::bail!(
+            "the traced `step02-msg write` exited after {steps} instructions without \
+             publishing (sequence {}); stderr: {}",
+            mailbox.sequence(),
+            writer.stderr_text()
+        ),
+        Stepped::OutOfTime(steps) => anyhow::bail!(
+            "the traced `step02-msg write` did not publish within {steps} instructions (10 s) \
+             once the sequence was even again (it is {})",
+            mailbox.sequence()
+        ),
+    }
+    writer
+        .wait(Duration::from_secs(5))?
+        .expect_success("`step02-msg write`, traced while it published")?;
     Ok(())
 }
 
@@ -774,6 +1189,36 @@ fn counter_run_counts_exactly_and_leaves_no_segment(sb: &mut Sandbox) -> Result<
     Ok(())
 }
 
+fn increment_returns_the_new_count(sb: &mut Sandbox) -> Result<()> {
+    // `add` prints what its last `Counter::increment` returned: the count after it.
+    for (extra, total) in [
+        (&["--create", "--times", "5"][..], 5),
+        (&["--times", "3"], 8),
+    ] {
+        let out = ok(sb, "step02-counter", "add", extra)?;
+        let stderr = out.stderr_text();
+        let reported = stderr
+            .split("the count was ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next());
+        ensure!(
+            reported == Some(&total.to_string()),
+            "{} must report \"the count was {total} after its last increment\": Counter::increment \
+             returns the new count, not the one before (fetch_add returns the old value). It \
+             reported {}",
+            shown("step02-counter", "add", extra),
+            reported.map_or_else(|| "no count".to_string(), |n| format!("the count {n}")),
+        );
+    }
+    let out = ok(sb, "step02-counter", "get", &[])?;
+    ensure!(
+        out.stdout_text().trim() == "8",
+        "after 5 and then 3 increments `step02-counter get` must print 8: {}",
+        out.describe()
+    );
+    Ok(())
+}
+
 // ---------------------------------------------------------------- 2.5
 
 fn message_is_read_by_another_process_after_the_writer_exits(sb: &mut Sandbox) -> Result<()> {
@@ -884,6 +1329,223 @@ fn message_longer_than_the_mailbox_is_refused(sb: &mut Sandbox) -> Result<()> {
     Ok(())
 }
 
+fn two_writers_at_once_lose_no_message(sb: &mut Sandbox) -> Result<()> {
+    const EACH: u64 = 100_000;
+    ok(sb, "step02-shm", "create", &["--size", "4096"])?;
+    let id = segment_id(sb, MAILBOX_PROJ)?;
+    let mut writers = Vec::new();
+    for _ in 0..2 {
+        writers.push(
+            sb.spawn(
+                command(sb, "step02-msg", "flood", &["--count", &EACH.to_string()])
+                    .limit(Duration::from_secs(40)),
+            )?,
+        );
+    }
+    for writer in &mut writers {
+        let out = writer.wait(Duration::from_secs(40))?;
+        step_one_done(&out)?;
+        out.expect_success(&format!(
+            "`step02-msg flood --count {EACH}`, with another flood writing to the same mailbox"
+        ))?;
+    }
+    let bytes = read_segment(id)?;
+    let sequence = u64_at(&bytes, 0);
+    let expected = 4 * EACH;
+    ensure!(
+        sequence == expected,
+        "two `step02-msg flood --count {EACH}` at once publish {} messages, so the sequence \
+         must end at {expected} (2 per message); it is {sequence}, {}",
+        2 * EACH,
+        if sequence < expected {
+            format!(
+                "so {} messages were lost: both writers claimed the mailbox at the same time \
+                 (a load and then a store can both see the same even sequence)",
+                (expected - sequence).div_ceil(2)
+            )
+        } else {
+            "more than 2 per message".to_string()
+        }
+    );
+
+    // 2. The grader as the other writer, between any two instructions of a traced
+    //    `step02-msg write`: until that writer has claimed the mailbox, the grader publishes
+    //    a message of its own after each of its instructions (for a while), so that a claim
+    //    based on a stale load shows, even on a single CPU.
+    const THEIRS: &str = "the message of the traced writer";
+    const OURS: &[u8] = b"a message of the grader";
+    const INTERFERE: u64 = 3000;
+    let Some((writer, mailbox)) = traced_writer(sb, "first", THEIRS)? else {
+        return Ok(()); // Without ptrace (a locked-down container), part 1 is the whole check.
+    };
+    let (mut ours, mut steps) = (4, 0u64);
+    mailbox.put_message(ours, OURS);
+    let stepped = single_step(writer.pid(), Duration::from_secs(10), || {
+        steps += 1;
+        let sequence = mailbox.sequence();
+        if sequence == ours {
+            if steps <= INTERFERE {
+                ours += 2;
+                mailbox.put_message(ours, OURS);
+            }
+            return Ok(false);
+        }
+        if sequence == ours + 1 {
+            return Ok(false); // Claimed from the sequence as it is: fine.
+        }
+        if sequence == ours + 2 {
+            return Ok(true); // Published. (What it published is another test's business.)
+        }
+        anyhow::bail!(
+            "another writer had just published, leaving the sequence at {ours}, when the traced \
+             `step02-msg write` set it to {sequence}: it claimed the mailbox with a value \
+             computed from a sequence it had loaded before (a load, then a store), undoing the \
+             other writer's work. compare_exchange(s, s + 1) claims only if the sequence is \
+             still s"
+        )
+    })?;
+    finish_traced_writer(writer, stepped, &mailbox)
+}
+
+fn writer_gives_up_on_a_mailbox_left_mid_write(sb: &mut Sandbox) -> Result<()> {
+    ok(sb, "step02-msg", "write", &["--create", "stuck"])?;
+    let mailbox = GraderAttachment::new(segment_id(sb, MAILBOX_PROJ)?)?;
+    // A writer killed in the middle of message #2 leaves the sequence odd for ever.
+    mailbox.set_sequence(3);
+    let start = Instant::now();
+    let mut writer = spawn(sb, "step02-msg", "write", &["never"])?;
+    writer.close_stdin();
+    let out = writer.wait(Duration::from_secs(8)).context(
+        "with the sequence stuck odd (3: a writer killed in the middle of a message), \
+         `step02-msg write never` must give up after about 5 s (a Backoff) with an error",
+    )?;
+    let waited = start.elapsed();
+    step_one_done(&out)?;
+    let stderr = out.stderr_text().to_lowercase();
+    ensure!(
+        out.code() == Some(1)
+            && !stderr.contains("panicked")
+            && (stderr.contains("gave up") || stderr.contains("timed out")),
+        "with the sequence stuck odd (3: a writer killed in the middle of a message), \
+         `step02-msg write never` must fail with exit status 1 and an error saying it gave up \
+         waiting (Backoff::wait returns IpcError::TimedOut): {}",
+        out.describe()
+    );
+    ensure!(
+        waited >= Duration::from_secs(2),
+        "`step02-msg write` gave up after {waited:?}: a writer must wait for the other writer \
+         (Backoff::new(Backoff::PATIENCE), 5 s) before giving up"
+    );
+    let (sequence, len, text) = (mailbox.sequence(), mailbox.len(), mailbox.text(5));
+    ensure!(
+        sequence == 3 && len == 5 && text == b"stuck",
+        "a writer that gave up must leave the mailbox as it was (sequence 3, length 5, \
+         \"stuck\"); it holds sequence {sequence}, length {len}, {:?}",
+        text.escape_ascii().to_string()
+    );
+    Ok(())
+}
+
+fn writer_stopped_anywhere_leaves_an_odd_sequence_or_a_whole_message(
+    sb: &mut Sandbox,
+) -> Result<()> {
+    // 1. Stop a flooding writer at a few hundred random moments and look at the mailbox
+    //    each time: an even sequence 2n must come with test message n, whole.
+    const STOPS: u64 = 300;
+    ok(sb, "step02-shm", "create", &["--size", "4096"])?;
+    let mailbox = GraderAttachment::new(segment_id(sb, MAILBOX_PROJ)?)?;
+    let mut flood = spawn(sb, "step02-msg", "flood", &["--count", "100000000"])?;
+    let (mut whole, mut numbers) = (0u64, std::collections::BTreeSet::new());
+    for stop in 0..STOPS {
+        sleep(Duration::from_micros(200 + stop * 7919 % 1800));
+        if !flood.is_running() {
+            let out = flood.wait(Duration::from_secs(1))?;
+            step_one_done(&out)?;
+            anyhow::bail!(
+                "`step02-msg flood --count 100000000` stopped early: {}",
+                out.describe()
+            );
+        }
+        flood.signal(libc::SIGSTOP);
+        let looked = wait_until_stopped(flood.pid()).and_then(|()| {
+            let sequence = mailbox.sequence();
+            if sequence == 0 || !sequence.is_multiple_of(2) {
+                return Ok(());
+            }
+            let number = sequence / 2;
+            let len = mailbox.len() as usize;
+            if let Some(wrong) = difference(len, &mailbox.text(len), &test_message(number)) {
+                anyhow::bail!(
+                    "`step02-msg flood`, stopped (SIGSTOP) at a random moment, left the \
+                     sequence at {sequence}: even, which tells readers that test message \
+                     {number} is complete. But {wrong}. A writer must make the sequence odd \
+                     before it stores the first byte or the length, and even again only after \
+                     the last"
+                );
+            }
+            whole += 1;
+            numbers.insert(number);
+            Ok(())
+        });
+        flood.signal(libc::SIGCONT);
+        if looked.is_err() && !flood.is_running() {
+            let out = flood.wait(Duration::from_secs(1))?;
+            step_one_done(&out)?;
+            anyhow::bail!(
+                "`step02-msg flood --count 100000000` stopped early: {}",
+                out.describe()
+            );
+        }
+        looked?;
+    }
+    drop(flood);
+    ensure!(
+        whole >= 20 && numbers.len() >= 10,
+        "of {STOPS} stops of `step02-msg flood`, only {whole} found a published message ({} \
+         different ones): the writer publishes too slowly to be checked",
+        numbers.len()
+    );
+
+    // 2. Run one writer instruction by instruction, looking at the mailbox after each:
+    //    the sequence may become even again only once the text and the length are in.
+    const BEFORE: &str = "the message before";
+    const AFTER: &str = "THE NEXT MESSAGE, A LITTLE LONGER";
+    let Some((writer, mailbox)) = traced_writer(sb, BEFORE, AFTER)? else {
+        return Ok(()); // Without ptrace (a locked-down container), part 1 is the whole check.
+    };
+    mailbox.set_sequence(2); // The other writer is done: the traced one may claim.
+    let stepped = single_step(writer.pid(), Duration::from_secs(10), || {
+        let sequence = mailbox.sequence();
+        let len = mailbox.len() as usize;
+        let text = mailbox.text(len);
+        match sequence {
+            2 => match difference(len, &text, BEFORE.as_bytes()) {
+                None => Ok(false),
+                Some(wrong) => anyhow::bail!(
+                    "the traced writer changed the mailbox while the sequence was still 2 \
+                     (even: readers copy message #1 as complete): {wrong}. It must claim the \
+                     mailbox (sequence odd, compare_exchange) before it stores any byte or \
+                     the length"
+                ),
+            },
+            4 => match difference(len, &text, AFTER.as_bytes()) {
+                None => Ok(true),
+                Some(wrong) => anyhow::bail!(
+                    "the traced writer made the sequence even (4: message #2 is complete) \
+                     before the message was in place: {wrong}. Store every byte and the length \
+                     first; the Release store of the even sequence comes last"
+                ),
+            },
+            odd if !odd.is_multiple_of(2) => Ok(false),
+            other => anyhow::bail!(
+                "the traced writer moved the sequence from 2 to {other}; publishing one \
+                 message adds exactly 2"
+            ),
+        }
+    })?;
+    finish_traced_writer(writer, stepped, &mailbox)
+}
+
 // ---------------------------------------------------------------- 2.6
 
 fn reader_started_first_waits_for_the_message(sb: &mut Sandbox) -> Result<()> {
@@ -975,6 +1637,68 @@ fn reader_polling_during_a_flood_never_sees_a_torn_message(sb: &mut Sandbox) -> 
         "the reader saw only {distinct} different messages while 20000 were published, too few \
          to prove anything: {}",
         out.describe()
+    );
+    Ok(())
+}
+
+fn reader_waits_while_a_writer_is_busy(sb: &mut Sandbox) -> Result<()> {
+    ok(sb, "step02-shm", "create", &["--size", "4096"])?;
+    let mailbox = GraderAttachment::new(segment_id(sb, MAILBOX_PROJ)?)?;
+    // Message #1, then a writer busy with message #2 (the grader writes, not step02-msg).
+    mailbox.put_message(2, b"patience");
+    mailbox.set_sequence(3);
+    let mut reader = spawn(sb, "step02-msg", "read", &[])?;
+    sleep(Duration::from_millis(300));
+    if !reader.is_running() {
+        let out = reader.wait(Duration::from_secs(1))?;
+        step_one_done(&out)?;
+        anyhow::bail!(
+            "while the sequence is odd (3: a writer is copying message #2 in) a plain \
+             `step02-msg read` must wait and look again (with a Backoff), not answer at once; \
+             it exited: {}",
+            out.describe()
+        );
+    }
+    mailbox.set_sequence(4); // The writer is done.
+    let out = reader.wait(Duration::from_secs(5))?;
+    step_one_done(&out)?;
+    out.expect_success("`step02-msg read` once the sequence was even again (4)")?;
+    ensure!(
+        out.stdout_text() == "[#2] patience\n",
+        "once the sequence was even again (4), the waiting reader must print \"[#2] patience\", \
+         got {:?}",
+        out.stdout_text()
+    );
+    Ok(())
+}
+
+fn reader_survives_a_garbage_length(sb: &mut Sandbox) -> Result<()> {
+    ok(sb, "step02-shm", "create", &["--size", "4096"])?;
+    let mailbox = GraderAttachment::new(segment_id(sb, MAILBOX_PROJ)?)?;
+    mailbox.put_message(2, b"hello");
+    // What a reader may load in the middle of a write, here with an even sequence.
+    mailbox.set_len(u32::MAX);
+    let out = run(sb, "step02-msg", "read", &["--raw"])?;
+    let clamped = out.code() == Some(0)
+        && out.stdout.len() <= MAILBOX_CAPACITY
+        && out.stdout.starts_with(b"hello");
+    let refused = out.code() == Some(1);
+    ensure!(
+        (clamped || refused) && !out.stderr_text().contains("panicked"),
+        "with the length word (offset 8) at 0xffffffff, garbage, and the sequence even, \
+         `step02-msg read --raw` must neither crash nor read past the text: clamp the length to \
+         MAILBOX_CAPACITY (4080) before copying (or fail with a clear error). Instead {}",
+        if out.code() == Some(0) {
+            format!(
+                "it printed {} bytes starting {:?}",
+                out.stdout.len(),
+                out.stdout[..out.stdout.len().min(16)]
+                    .escape_ascii()
+                    .to_string()
+            )
+        } else {
+            out.describe()
+        }
     );
     Ok(())
 }
