@@ -95,6 +95,19 @@ pub fn run(step: Step, tests: Vec<Test>) -> ExitCode {
             implementation.label, step.number
         );
     }
+    let changed = if args.list {
+        Vec::new()
+    } else {
+        implementation.changed_given_code(step.number)
+    };
+    if !changed.is_empty() {
+        eprintln!(
+            "\nNote: given code of step {} was changed (only the exercise regions are yours; the \
+             report lists these files for your instructor):\n  {}\n",
+            step.number,
+            changed.join("\n  ")
+        );
+    }
     let binaries = Arc::new(binaries.ok());
     let outcomes = Arc::new(Mutex::new(Vec::new()));
 
@@ -133,7 +146,7 @@ pub fn run(step: Step, tests: Vec<Test>) -> ExitCode {
     }
     if !list_only {
         let outcomes = lock(&outcomes).clone();
-        report::summarize(&step, &implementation, &outcomes, filtered);
+        report::summarize(&step, &implementation, &outcomes, filtered, &changed);
         if namespace == isolation::Namespace::Private {
             println!(
                 "(The tests ran in a private IPC namespace: nothing they made outlives this run.)"

@@ -22,6 +22,7 @@ pub fn summarize(
     implementation: &Implementation,
     outcomes: &[Outcome],
     filtered: bool,
+    changed_given_code: &[String],
 ) {
     let mut outcomes = outcomes.to_vec();
     outcomes.sort_by(|a, b| {
@@ -83,6 +84,12 @@ pub fn summarize(
         println!("The reasons and hints of failed tests are listed above, under \"failures:\".");
     }
     println!("Score: {score}/100");
+    if !changed_given_code.is_empty() {
+        println!(
+            "Given code was changed in {} file(s): see the note above the tests.",
+            changed_given_code.len()
+        );
+    }
 
     let tests: Vec<_> = outcomes
         .iter()
@@ -105,6 +112,7 @@ pub fn summarize(
             "step": step.number,
             "max_score": possible,
             "graded": implementation.label,
+            "changed_given_code": changed_given_code,
         },
     });
     let path = std::env::var_os("GRADE_REPORT")

@@ -45,6 +45,11 @@ enum Cmd {
         /// The exercise id, e.g. 1.3.
         id: String,
     },
+    /// List the files of a step whose given code (outside the exercise regions) was changed.
+    Integrity {
+        /// The step number.
+        step: u32,
+    },
     /// List every exercise with its points and task.
     Exercises,
     /// Write the solutions with one exercise stubbed to DIR.
@@ -83,6 +88,11 @@ fn main() -> ExitCode {
         Cmd::Check => skeleton::check(&course),
         Cmd::Reset { id } => skeleton::reset(&course, &id),
         Cmd::Exercises => grading::list(&course),
+        Cmd::Integrity { step } => skeleton::changed_given_code(&course, step).map(|changed| {
+            for line in changed {
+                println!("{line}");
+            }
+        }),
         Cmd::Mutant { id, dir } => skeleton::mutant(&course, &id, &dir),
         Cmd::Grade { implementation } => grading::grade(&course, &implementation),
         Cmd::CheckBook => book::check(&course),

@@ -218,3 +218,56 @@ pub fn mutant(course: &Course, id: &str, out: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// The files of step `step` in `steps/` whose given code (everything outside the exercise
+/// regions) differs from what the generator writes, and files that the generator does not
+/// write at all. Graders report them: points earned by changing given code (or the tests'
+/// view of it) are not points earned by solving the exercises.
+pub fn changed_given_code(course: &Course, step: u32) -> Result<Vec<String>> {
+    let generated = course.generate(|_| true)?;
+    let prefix = format!("{step:02}-");
+    let mut changed = Vec::new();
+    for (rel, contents) in &generated {
+        if !rel.to_string_lossy().starts_with(&prefix) {
+            continue;
+        }
+        let name = rel.to_string_lossy();
+        let Ok(current) = fs::read(course.steps().join(rel)) else {
+            changed.push(format!("steps/{name} is missing"));
+            continue;
+        };
+        if current == *contents {
+            continue;
+        }
+        let same_outside_regions = rel.extension().is_some_and(|e| e == "rs")
+            && match (
+                exercises::parse(&name, &String::from_utf8_lossy(&current)),
+                exercises::parse(&name, &String::from_utf8_lossy(contents)),
+            ) {
+                (Ok(mine), Ok(given)) => given_parts(&mine) == given_parts(&given),
+                _ => false,
+            };
+        if !same_outside_regions {
+            changed.push(format!("steps/{name} differs outside its exercise regions"));
+        }
+    }
+    for rel in extra_files(course, &generated.keys().cloned().collect::<Vec<_>>())? {
+        if rel.to_string_lossy().starts_with(&prefix) {
+            changed.push(format!("steps/{} was added", rel.display()));
+        }
+    }
+    Ok(changed)
+}
+
+/// The text outside the regions of a parsed file, and how many regions it has.
+fn given_parts(source: &Source) -> (Vec<&str>, usize) {
+    let texts = source
+        .parts
+        .iter()
+        .filter_map(|part| match part {
+            Part::Text(text) => Some(text.as_str()),
+            Part::Region { .. } => None,
+        })
+        .collect();
+    (texts, regions(source).len())
+}
