@@ -228,7 +228,7 @@ fn chat_lines(output: &str) -> Vec<String> {
 /// Waits until `client` has printed at least `count` chat lines; returns them.
 fn wait_for_chat(client: &mut Proc, count: usize) -> Result<Vec<String>> {
     let out = client.wait_for_stdout(
-        Duration::from_secs(60),
+        Duration::from_secs(30),
         &format!("{count} chat lines"),
         |out| chat_lines(out).len() >= count,
     )?;
@@ -346,7 +346,7 @@ fn the_ring_holds_the_newest_entries_with_increasing_numbers(sb: &mut Sandbox) -
     let mut alice = join(sb, "alice")?;
     let lines: String = (1..=300).map(|i| format!("line {i}\n")).collect();
     alice.write(lines.as_bytes())?;
-    let out = alice.wait_for_stdout(Duration::from_secs(60), "\"<alice> line 300\"", |o| {
+    let out = alice.wait_for_stdout(Duration::from_secs(30), "\"<alice> line 300\"", |o| {
         o.contains("<alice> line 300")
     })?;
     ensure!(
@@ -497,7 +497,7 @@ fn past_capacity_the_oldest_entries_are_dropped_and_counted(sb: &mut Sandbox) ->
     };
     let lines: String = (1..=300).map(|i| format!("{}\n", line(i))).collect();
     alice.write(lines.as_bytes())?;
-    alice.wait_for_stdout(Duration::from_secs(60), "\"<alice> line 300\"", |o| {
+    alice.wait_for_stdout(Duration::from_secs(30), "\"<alice> line 300\"", |o| {
         o.contains("<alice> line 300")
     })?;
     // Entries: alice joined (1), lines 1-300 (2-301), bob joined (302). The ring keeps
