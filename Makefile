@@ -30,7 +30,7 @@ help: ## List the targets
 	@echo "Variables: N=step number, IMPL=steps|solutions (default steps), E=exercise id, FORCE=1"
 
 .PHONY: demo
-demo: ## Run the course's system end to end in a throwaway directory
+demo: ## The step 4 chat end to end: a server and three scripted clients in a throwaway room
 	@$(CARGO) build --quiet --manifest-path solutions/Cargo.toml
 	@scripts/demo.sh solutions/target/debug
 
