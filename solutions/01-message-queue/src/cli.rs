@@ -39,10 +39,17 @@ impl QueueArgs {
     }
 
     /// Opens the queue (creating it with `--create`), with an error that says which one.
+    ///
+    /// A queue made here outlives the command: the point of `step01-send --create` is to
+    /// leave it for `step01-recv`, so the handle gives up its ownership (`step01-rm`
+    /// removes the queue on purpose).
     pub fn open(&self) -> anyhow::Result<MessageQueue> {
         let key = self.key()?;
         let queue = if self.create {
-            MessageQueue::open_or_create(key, self.mode)
+            MessageQueue::open_or_create(key, self.mode).map(|mut queue| {
+                queue.release_ownership();
+                queue
+            })
         } else {
             MessageQueue::open(key)
         };

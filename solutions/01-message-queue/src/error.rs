@@ -5,9 +5,11 @@
 //! message reads `msgsnd failed: Resource temporarily unavailable (os error 11)` instead of
 //! a bare errno. A few failures that a caller may want to handle get variants of their own.
 //!
-//! The later steps of the course use the same type (step 2 adds the variants of shared
-//! memory), so a program built on several steps matches on one error enum. A larger
-//! library might give each module its own error type; one is easier to learn from.
+//! This error holds step 1's cases only. A later step that can fail in new ways has an
+//! error type of its own that wraps this one (step 2's `ShmError` has a variant
+//! `Ipc(IpcError)`), so errors compose upward, layer by layer, and a caller asks the
+//! question it cares about ([`IpcError::is_not_found`], [`IpcError::is_already_exists`])
+//! instead of comparing errno values by hand.
 
 use std::io;
 use std::path::PathBuf;
@@ -46,72 +48,6 @@ pub enum IpcError {
     /// A message type that is not positive: `msgsnd` requires `mtype > 0`.
     #[error("message type must be positive, got {0}")]
     InvalidType(i64),
-
-    // The variants below serve shared memory (step 2 on): one error type for every
-    // System V wrapper of the course, so that later steps can match on all of them.
-    /// An existing segment whose size is not the one the caller expects: the key is
-    /// probably used by another program, or by another version of this one.
-    #[error(
-        "the segment is {actual} bytes but {expected} bytes were expected \
-         (is this key used by another program? --proj-id picks another key)"
-    )]
-    SizeMismatch {
-        /// The size the caller's layout needs.
-        expected: usize,
-        /// The segment's real size, from `shmctl(IPC_STAT)`.
-        actual: usize,
-    },
-
-    /// A type that does not fit in the bytes it would be placed over.
-    #[error("a {type_name} needs {needed} bytes but only {available} bytes are there")]
-    DoesNotFit {
-        /// The type's name, as `std::any::type_name` gives it.
-        type_name: &'static str,
-        /// `size_of` the type.
-        needed: usize,
-        /// The bytes available (for example the segment's size).
-        available: usize,
-    },
-
-    /// An address that is not a multiple of a type's alignment.
-    #[error("a {type_name} must be {align}-byte aligned, but address {addr:#x} is not")]
-    Misaligned {
-        /// The type's name.
-        type_name: &'static str,
-        /// `align_of` the type.
-        align: usize,
-        /// The address it would be placed at.
-        addr: usize,
-    },
-
-    /// A byte range that does not lie inside a segment.
-    #[error("bytes {offset}..{end} are outside the segment of {size} bytes", end = .offset + .len)]
-    OutOfBounds {
-        /// Where the range starts.
-        offset: usize,
-        /// How many bytes it covers.
-        len: usize,
-        /// The segment's size.
-        size: usize,
-    },
-
-    /// A message longer than the space a shared structure has for it.
-    #[error("a message of {len} bytes does not fit in the {capacity} bytes available")]
-    MessageTooLong {
-        /// The message's length in bytes.
-        len: usize,
-        /// The largest message that fits.
-        capacity: usize,
-    },
-
-    /// Waiting for other processes took longer than a deadline; `what` says for what.
-    #[error("gave up after {waited:?} waiting for {what}")]
-    TimedOut {
-        /// What was awaited, e.g. "the writer to finish (the sequence stays odd)".
-        what: String,
-        /// How long we waited.
-        waited: std::time::Duration,
-    },
 }
 
 impl IpcError {
@@ -130,6 +66,30 @@ impl IpcError {
             _ => None,
         }
     }
+
+    // ANCHOR: questions
+    /// Whether a `*get` call found that the key has an object already (`EEXIST`): what
+    /// creating exclusively reports.
+    pub fn is_already_exists(&self) -> bool {
+        self.errno() == Some(libc::EEXIST)
+    }
+
+    /// Whether a `*get` call found no object for the key (`ENOENT`), or `ftok` no file.
+    pub fn is_not_found(&self) -> bool {
+        self.errno() == Some(libc::ENOENT)
+    }
+
+    /// Whether the object was removed: while we waited on it (`EIDRM`), or before we
+    /// used its id (`EINVAL`: the kernel knows no object of that id any more).
+    pub fn is_removed(&self) -> bool {
+        matches!(self.errno(), Some(libc::EIDRM | libc::EINVAL))
+    }
+
+    /// Whether the object's permissions do not let us do this (`EACCES`, `EPERM`).
+    pub fn is_permission_denied(&self) -> bool {
+        matches!(self.errno(), Some(libc::EACCES | libc::EPERM))
+    }
+    // ANCHOR_END: questions
 }
 
 /// The result type of this crate.

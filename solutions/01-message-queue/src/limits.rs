@@ -6,9 +6,12 @@
 //! - `msgmnb`: the most bytes a queue holds before `msgsnd` blocks (default 16384);
 //! - `msgmni`: how many queues may exist system-wide.
 //!
-//! An administrator can change them, so the wrappers read them instead of assuming.
+//! An administrator can change them, so the wrappers read them instead of assuming. Each
+//! is read once per process and then remembered: a receive must not cost a file read, and
+//! a limit raised while a program runs applies to the programs started after it.
 
 use std::fs;
+use std::sync::OnceLock;
 
 /// The default `msgmax` of Linux, used when `/proc` cannot be read.
 pub const DEFAULT_MSGMAX: usize = 8192;
@@ -21,12 +24,14 @@ fn read_limit(name: &str) -> Option<usize> {
     text.trim().parse().ok()
 }
 
-/// The largest message payload the kernel accepts, in bytes.
+/// The largest message payload the kernel accepts, in bytes (read once per process).
 pub fn msgmax() -> usize {
-    read_limit("msgmax").unwrap_or(DEFAULT_MSGMAX)
+    static MSGMAX: OnceLock<usize> = OnceLock::new();
+    *MSGMAX.get_or_init(|| read_limit("msgmax").unwrap_or(DEFAULT_MSGMAX))
 }
 
-/// The default capacity of a new queue, in bytes.
+/// The default capacity of a new queue, in bytes (read once per process).
 pub fn msgmnb() -> usize {
-    read_limit("msgmnb").unwrap_or(DEFAULT_MSGMNB)
+    static MSGMNB: OnceLock<usize> = OnceLock::new();
+    *MSGMNB.get_or_init(|| read_limit("msgmnb").unwrap_or(DEFAULT_MSGMNB))
 }

@@ -16,6 +16,7 @@ use libc::{c_int, c_long};
 
 use crate::error::{Result, retry_on_eintr};
 use crate::key::Key;
+use crate::object::{CreationMode, IpcKind, IpcObject};
 
 // ANCHOR: type_filter
 /// Which message `msgrcv` should take out of the queue.
@@ -80,20 +81,50 @@ pub struct QueueStat {
     pub mode: u32,
 }
 
-/// A handle on a System V message queue. Dropping it does not remove the queue: the
-/// queue belongs to the kernel, and [`MessageQueue::remove`] is an explicit decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MessageQueue {
-    /// The id returned by `msgget`, valid in every process until the queue is removed.
-    id: c_int,
-    /// The key the queue was found by.
-    key: Key,
+// ANCHOR: queue_kind
+/// The kind of a message queue, for [`IpcObject`]: removed with `msgctl(IPC_RMID)`.
+#[derive(Debug)]
+pub enum Queue {}
+
+impl IpcKind for Queue {
+    const NAME: &'static str = "message queue";
+    const IPCRM_OPTION: &'static str = "-Q";
+
+    // ANCHOR: remove
+    /// Destroys the queue `id` with `msgctl(IPC_RMID)`. Messages still in it are lost,
+    /// and processes blocked on it wake up with `EIDRM`.
+    fn remove_id(id: c_int) -> Result<()> {
+        // EXERCISE 1.5 (10 points): Destroy the queue with msgctl(2) and IPC_RMID.
+        // HINT: IPC_RMID ignores the third argument: pass `std::ptr::null_mut()`.
+        // BEGIN EXERCISE 1.5 (stub uses: id)
+        // SAFETY: IPC_RMID does not read or write the buffer argument, so a null pointer
+        // is allowed (msgctl(2)).
+        retry_on_eintr("msgctl(IPC_RMID)", || unsafe {
+            libc::msgctl(id, libc::IPC_RMID, std::ptr::null_mut())
+        })?;
+        Ok(())
+        // END EXERCISE 1.5
+    }
+    // ANCHOR_END: remove
 }
+// ANCHOR_END: queue_kind
+
+// ANCHOR: queue
+/// A handle on a System V message queue.
+///
+/// A handle that created its queue owns it, and dropping it removes the queue (see
+/// [`IpcObject`]); a handle that opened an existing queue only uses it.
+#[derive(Debug)]
+pub struct MessageQueue {
+    /// The queue's id and key, and whether this handle removes it.
+    object: IpcObject<Queue>,
+}
+// ANCHOR_END: queue
 
 impl MessageQueue {
     // ANCHOR: get
     /// Calls `msgget(key, flags)` and returns the queue id.
-    fn get(key: Key, flags: c_int) -> Result<c_int> {
+    fn msgget(key: Key, flags: c_int) -> Result<c_int> {
         // EXERCISE 1.2 (20 points): Find or create the queue of `key` with msgget(2).
         // HINT: `flags` already holds IPC_CREAT/IPC_EXCL and the mode: pass it through.
         // HINT: msgget returns -1 on failure: `retry_on_eintr("msgget", || unsafe { ... })`.
@@ -106,52 +137,62 @@ impl MessageQueue {
     // ANCHOR_END: get
 
     // ANCHOR: create
-    /// Creates a new queue for `key` with permission bits `mode` (e.g. `0o600`).
-    ///
-    /// Fails with `EEXIST` if the key already has a queue: `IPC_EXCL` makes sure we never
-    /// silently join a stranger's queue that happens to share our key.
-    pub fn create(key: Key, mode: u32) -> Result<Self> {
-        let flags = libc::IPC_CREAT | libc::IPC_EXCL | (mode & 0o777) as c_int;
-        Ok(MessageQueue {
-            id: Self::get(key, flags)?,
-            key,
-        })
+    /// Finds or creates the queue of `key` as `mode` says; a new queue gets the
+    /// permission bits `permissions` (e.g. `0o600`), and this handle owns it.
+    pub fn get(key: Key, mode: CreationMode, permissions: u32) -> Result<Self> {
+        let object = IpcObject::get(key, mode, permissions, |flags| Self::msgget(key, flags))?;
+        Ok(MessageQueue { object })
     }
 
-    /// Opens the existing queue of `key`; fails with `ENOENT` if there is none.
+    /// Creates a new queue for `key`, owned by this handle; fails with "already exists"
+    /// if the key has one: we never silently join a stranger's queue.
+    pub fn create(key: Key, permissions: u32) -> Result<Self> {
+        Self::get(key, CreationMode::CreateExclusive, permissions)
+    }
+
+    /// Opens the existing queue of `key`; fails with "not found" if there is none.
     pub fn open(key: Key) -> Result<Self> {
-        Ok(MessageQueue {
-            id: Self::get(key, 0)?,
-            key,
-        })
+        Self::get(key, CreationMode::OpenExisting, 0)
+    }
+
+    /// Opens the queue of `key`, creating it with `permissions` if it does not exist yet
+    /// (then this handle owns it).
+    pub fn open_or_create(key: Key, permissions: u32) -> Result<Self> {
+        Self::get(key, CreationMode::OpenOrCreate, permissions)
     }
     // ANCHOR_END: create
 
-    // ANCHOR: open_or_create
-    /// Opens the queue of `key`, creating it with `mode` if it does not exist yet.
-    pub fn open_or_create(key: Key, mode: u32) -> Result<Self> {
-        loop {
-            match Self::create(key, mode) {
-                Err(e) if e.errno() == Some(libc::EEXIST) => {}
-                other => return other,
-            }
-            match Self::open(key) {
-                // Removed between our two calls: try to create it again.
-                Err(e) if e.errno() == Some(libc::ENOENT) => continue,
-                other => return other,
-            }
-        }
-    }
-    // ANCHOR_END: open_or_create
-
     /// The queue id, as `ipcs -q` shows it.
     pub fn id(&self) -> c_int {
-        self.id
+        self.object.id()
     }
 
     /// The key the queue was found by.
     pub fn key(&self) -> Key {
-        self.key
+        self.object.key()
+    }
+
+    /// Whether dropping this handle removes the queue.
+    pub fn is_owner(&self) -> bool {
+        self.object.is_owner()
+    }
+
+    /// Gives up ownership: the queue outlives this handle, until removed on purpose.
+    pub fn release_ownership(&mut self) {
+        self.object.release_ownership();
+    }
+
+    /// A second handle on the same queue that does not own it (for another thread).
+    pub fn non_owning(&self) -> Self {
+        MessageQueue {
+            object: self.object.non_owning(),
+        }
+    }
+
+    /// Destroys the queue now with `msgctl(IPC_RMID)`, owned or not. Messages still in
+    /// it are lost, and processes blocked on it wake up with `EIDRM`.
+    pub fn remove(self) -> Result<()> {
+        self.object.remove()
     }
 
     // ANCHOR: send_wrappers
@@ -194,7 +235,7 @@ impl MessageQueue {
         // that lives until the call returns; msgsnd only reads `payload.len()` bytes after
         // the mtype, which is exactly the payload we copied in.
         let sent = retry_on_eintr("msgsnd", || unsafe {
-            libc::msgsnd(self.id, buffer.as_ptr(), payload.len(), flags)
+            libc::msgsnd(self.id(), buffer.as_ptr(), payload.len(), flags)
         });
         match sent {
             Ok(_) => Ok(true),
@@ -239,7 +280,7 @@ impl MessageQueue {
         // borrowed for the call; msgrcv writes at most that much (without MSG_NOERROR a
         // longer message fails with E2BIG instead of overflowing).
         let received = retry_on_eintr("msgrcv", || unsafe {
-            libc::msgrcv(self.id, buffer.as_mut_ptr(), capacity, msgtyp, flags)
+            libc::msgrcv(self.id(), buffer.as_mut_ptr(), capacity, msgtyp, flags)
         });
         match received {
             Ok(len) => Ok(Some(Message {
@@ -261,7 +302,7 @@ impl MessageQueue {
         // SAFETY: `ds` is a valid, writable msqid_ds that outlives the call; IPC_STAT
         // writes exactly one such struct.
         retry_on_eintr("msgctl(IPC_STAT)", || unsafe {
-            libc::msgctl(self.id, libc::IPC_STAT, &mut ds)
+            libc::msgctl(self.id(), libc::IPC_STAT, &mut ds)
         })?;
         Ok(QueueStat {
             messages: ds.msg_qnum as u64,
@@ -272,21 +313,4 @@ impl MessageQueue {
             mode: u32::from(ds.msg_perm.mode) & 0o777,
         })
     }
-
-    // ANCHOR: remove
-    /// Destroys the queue with `msgctl(IPC_RMID)`. Messages still in it are lost, and
-    /// processes blocked on it wake up with `EIDRM`.
-    pub fn remove(self) -> Result<()> {
-        // EXERCISE 1.5 (10 points): Destroy the queue with msgctl(2) and IPC_RMID.
-        // HINT: IPC_RMID ignores the third argument: pass `std::ptr::null_mut()`.
-        // BEGIN EXERCISE 1.5 (stub uses: self)
-        // SAFETY: IPC_RMID does not read or write the buffer argument, so a null pointer
-        // is allowed (msgctl(2)).
-        retry_on_eintr("msgctl(IPC_RMID)", || unsafe {
-            libc::msgctl(self.id, libc::IPC_RMID, std::ptr::null_mut())
-        })?;
-        Ok(())
-        // END EXERCISE 1.5
-    }
-    // ANCHOR_END: remove
 }

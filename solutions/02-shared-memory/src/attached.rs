@@ -26,8 +26,8 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use libc::c_int;
-use step01_message_queue::{IpcError, Result};
 
+use crate::error::{Result, ShmError};
 use crate::segment::Segment;
 use crate::shared::SharedSafe;
 
@@ -75,8 +75,10 @@ pub struct Attached<A: Access = ReadWrite> {
     /// Where the segment starts in this process: the address `shmat` returned, which is
     /// page-aligned. Another process sees the same memory at another address.
     addr: NonNull<u8>,
-    /// The segment: its id and size.
-    segment: Segment,
+    /// The id of the segment it maps (for messages and `ipcs`).
+    segment_id: c_int,
+    /// The size of the mapping in bytes: the segment's size.
+    len: usize,
     /// The access mode, in the type only.
     access: PhantomData<A>,
 }
@@ -96,34 +98,36 @@ impl<A: Access> Attached<A> {
     /// Attaches `segment` with `shmat(id, NULL, A::SHMAT_FLAGS)`.
     pub(crate) fn new(segment: &Segment) -> Result<Self> {
         // EXERCISE 2.2 (25 points): Attach with shmat(2), detach with shmdt(2), and remove with IPC_RMID.
-        // HINT: pass a null address (the kernel chooses one) and the mode's flags, `A::SHMAT_FLAGS`.
-        // HINT: shmat reports failure with the address `(void *) -1`, not null: test `addr as isize == -1`.
-        // HINT: then build `Attached { addr, segment: *segment, access: PhantomData }`.
+        // HINT: let the kernel choose the address; the access mode's flags are `A::SHMAT_FLAGS`.
+        // HINT: read shmat(2), RETURN VALUE, closely: its failure value is not a null pointer.
         // BEGIN EXERCISE 2.2 (stub uses: segment)
         // SAFETY: with a null address the kernel picks a free range for the mapping, so no
         // memory of ours is replaced; the id and the flags are integers the kernel checks.
         let addr = unsafe { libc::shmat(segment.id(), std::ptr::null(), A::SHMAT_FLAGS) };
+        use step01_message_queue::IpcError;
+
         if addr as isize == -1 {
-            return Err(IpcError::last_os_error("shmat"));
+            return Err(IpcError::last_os_error("shmat").into());
         }
         let addr = NonNull::new(addr.cast::<u8>()).expect("shmat never maps at address 0");
         Ok(Attached {
             addr,
-            segment: *segment,
+            segment_id: segment.id(),
+            len: segment.size(),
             access: PhantomData,
         })
         // END EXERCISE 2.2
     }
     // ANCHOR_END: attach
 
-    /// The segment this attachment maps.
-    pub fn segment(&self) -> Segment {
-        self.segment
+    /// The id of the segment this attachment maps.
+    pub fn segment_id(&self) -> c_int {
+        self.segment_id
     }
 
     /// The size of the mapping in bytes: the segment's size.
     pub fn len(&self) -> usize {
-        self.segment.size()
+        self.len
     }
 
     /// Whether the segment has no bytes at all.
@@ -174,7 +178,7 @@ impl<A: Access> Attached<A> {
     /// Unmaps the segment with `shmdt`.
     fn shmdt(&self) -> Result<()> {
         // Part of exercise 2.2: detach the segment with shmdt(2).
-        // HINT: shmdt takes the address that shmat returned: `self.addr.as_ptr().cast()`.
+        // HINT: shmdt(2) takes exactly the address that shmat returned for this attachment.
         // BEGIN EXERCISE 2.2 (stub uses: self)
         use step01_message_queue::error::retry_on_eintr;
 
@@ -193,7 +197,7 @@ impl<A: Access> Attached<A> {
     fn check_range(&self, offset: usize, len: usize) -> Result<()> {
         match offset.checked_add(len) {
             Some(end) if end <= self.len() => Ok(()),
-            _ => Err(IpcError::OutOfBounds {
+            _ => Err(ShmError::OutOfBounds {
                 offset,
                 len,
                 size: self.len(),
@@ -225,22 +229,22 @@ impl Attached<ReadWrite> {
     /// so it cannot outlive the attachment.
     pub fn view<T: SharedSafe>(&self) -> Result<&T> {
         // EXERCISE 2.3 (15 points): Check that a `T` fits in the segment and is aligned, then hand out `&T`.
-        // HINT: refuse `size_of::<T>() > self.len()` with `IpcError::DoesNotFit`; `std::any::type_name::<T>()` names the type.
-        // HINT: a raw pointer knows its alignment: `ptr.is_aligned()`; refuse with `IpcError::Misaligned`.
-        // HINT: then `unsafe { &*ptr }`, with a SAFETY comment saying why each requirement of a reference holds.
+        // HINT: the requirements of a reference are in std::ptr's docs, "Safety" and "Pointer to reference conversion".
+        // HINT: the two this code must check at run time each have a `ShmError` variant.
+        // HINT: write the SAFETY comment first, one reason for each requirement; then the code.
         // BEGIN EXERCISE 2.3 (stub uses: self)
         use std::any::type_name;
 
         let ptr = self.addr.as_ptr().cast::<T>();
         if size_of::<T>() > self.len() {
-            return Err(IpcError::DoesNotFit {
+            return Err(ShmError::DoesNotFit {
                 type_name: type_name::<T>(),
                 needed: size_of::<T>(),
                 available: self.len(),
             });
         }
         if !ptr.is_aligned() {
-            return Err(IpcError::Misaligned {
+            return Err(ShmError::Misaligned {
                 type_name: type_name::<T>(),
                 align: align_of::<T>(),
                 addr: ptr as usize,
@@ -267,6 +271,59 @@ impl Attached<ReadWrite> {
     }
 }
 
+// ANCHOR: typed
+impl Attached<ReadWrite> {
+    /// Turns the attachment into a [`Typed`] view of the `T` at its start, checked once
+    /// here ([`Attached::view`]) instead of at every use.
+    pub fn typed<T: SharedSafe>(self) -> Result<Typed<T>> {
+        self.view::<T>()?;
+        Ok(Typed {
+            attached: self,
+            data: PhantomData,
+        })
+    }
+}
+
+/// An attachment known to hold a `T`: it dereferences to `&T`, and detaches when dropped.
+///
+/// A program whose segment has one layout checks it when it attaches, and then uses the
+/// shared state like any `&T`, with no `Result` at every access.
+pub struct Typed<T: SharedSafe> {
+    /// The attachment, whose size and alignment were checked for a `T`.
+    attached: Attached<ReadWrite>,
+    /// The type, in the type only.
+    data: PhantomData<T>,
+}
+
+impl<T: SharedSafe> Typed<T> {
+    /// The attachment underneath, for its id and size.
+    pub fn attachment(&self) -> &Attached<ReadWrite> {
+        &self.attached
+    }
+}
+
+impl<T: SharedSafe> std::ops::Deref for Typed<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: `Attached::typed` checked, through `view`, that a T fits in the mapping
+        // and that its first byte is aligned for T; the mapping stays attached while
+        // `self` lives, and the reference borrows `self`. `T: SharedSafe` promises that
+        // any bytes are a valid T and that other processes change them only atomically.
+        unsafe { &*self.attached.as_ptr().cast::<T>() }
+    }
+}
+
+impl<T: SharedSafe> fmt::Debug for Typed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Typed")
+            .field("type", &std::any::type_name::<T>())
+            .field("attached", &self.attached)
+            .finish()
+    }
+}
+// ANCHOR_END: typed
+
 // ANCHOR: drop
 impl<A: Access> Drop for Attached<A> {
     fn drop(&mut self) {
@@ -280,7 +337,7 @@ impl<A: Access> Drop for Attached<A> {
 impl<A: Access> fmt::Debug for Attached<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Attached")
-            .field("segment", &self.segment.id())
+            .field("segment", &self.segment_id)
             .field("addr", &self.addr)
             .field("len", &self.len())
             .field("access", &A::NAME)

@@ -11,7 +11,7 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use step01_message_queue::{IpcError, Result};
+use crate::error::{Result, ShmError};
 
 /// Rounds of `spin_loop` before yielding.
 const SPIN_ROUNDS: u32 = 64;
@@ -44,7 +44,7 @@ impl Backoff {
         }
     }
 
-    /// Pauses before the next look; fails with [`IpcError::TimedOut`] once the patience
+    /// Pauses before the next look; fails with [`ShmError::TimedOut`] once the patience
     /// is used up. `what` describes what we wait for (it is only called on failure).
     pub fn wait(&mut self, what: impl FnOnce() -> String) -> Result<()> {
         self.rounds = self.rounds.saturating_add(1);
@@ -54,7 +54,7 @@ impl Backoff {
         }
         let waited = self.start.elapsed();
         if waited > self.patience {
-            return Err(IpcError::TimedOut {
+            return Err(ShmError::TimedOut {
                 what: what(),
                 waited,
             });

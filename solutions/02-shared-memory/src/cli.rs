@@ -7,9 +7,10 @@ use std::num::NonZeroU8;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use step01_message_queue::Key;
 pub use step01_message_queue::cli::{EXIT_NO_MESSAGE, parse_mode, run_main};
-use step01_message_queue::{IpcError, Key};
 
+use crate::error::ShmError;
 use crate::segment::Segment;
 
 /// The arguments that name a segment: a key file and a project id, and the mode of a
@@ -60,9 +61,10 @@ impl SegmentName {
     /// Creates a new segment of `size` bytes (fails if the key has one).
     pub fn create(&self, size: usize) -> anyhow::Result<Segment> {
         Segment::create(self.key, size, self.mode).map_err(|error| {
-            let hint = match error.errno() {
-                Some(libc::EEXIST) => " (one exists already: `step02-shm rm` removes it)",
-                _ => "",
+            let hint = if error.is_already_exists() {
+                " (one exists already: `step02-shm rm` removes it)"
+            } else {
+                ""
             };
             anyhow::Error::new(error).context(format!("cannot create {self} of {size} bytes{hint}"))
         })
@@ -70,9 +72,15 @@ impl SegmentName {
 
     /// Opens the existing segment, which must be `size` bytes; with `create`, makes it
     /// if there is none.
+    ///
+    /// A segment made here outlives the command, like the queue of `step01-send
+    /// --create`: it is there for the next command (`step02-shm rm` removes it).
     pub fn open(&self, size: usize, create: bool) -> anyhow::Result<Segment> {
         let segment = if create {
-            Segment::open_or_create(self.key, size, self.mode)
+            Segment::open_or_create(self.key, size, self.mode).map(|mut segment| {
+                segment.release_ownership();
+                segment
+            })
         } else {
             Segment::open(self.key, size)
         };
@@ -85,10 +93,11 @@ impl SegmentName {
     }
 
     /// The error of a failed open, with the segment's name and a hint.
-    fn open_error(&self, error: IpcError) -> anyhow::Error {
-        let hint = match error.errno() {
-            Some(libc::ENOENT) => " (there is none: create it first)",
-            _ => "",
+    fn open_error(&self, error: ShmError) -> anyhow::Error {
+        let hint = if error.is_not_found() {
+            " (there is none: create it first)"
+        } else {
+            ""
         };
         anyhow::Error::new(error).context(format!("cannot open {self}{hint}"))
     }

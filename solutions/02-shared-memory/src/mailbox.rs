@@ -20,7 +20,7 @@
 use std::num::NonZeroU8;
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 
-use step01_message_queue::Result;
+use crate::error::Result;
 
 use crate::shared::SharedSafe;
 
@@ -91,25 +91,26 @@ impl Mailbox {
     /// Replaces the message with `text`, so that no reader ever sees a mix of the two;
     /// returns the new message's number.
     ///
-    /// Fails with [`IpcError::MessageTooLong`] beyond [`MAILBOX_CAPACITY`] bytes, and with
-    /// [`IpcError::TimedOut`] if another writer seems stuck in the middle of a message.
+    /// Fails with [`ShmError::MessageTooLong`] beyond [`MAILBOX_CAPACITY`] bytes, and with
+    /// [`ShmError::TimedOut`] if another writer seems stuck in the middle of a message.
     ///
-    /// [`IpcError::MessageTooLong`]: step01_message_queue::IpcError::MessageTooLong
-    /// [`IpcError::TimedOut`]: step01_message_queue::IpcError::TimedOut
+    /// [`ShmError::MessageTooLong`]: crate::ShmError::MessageTooLong
+    /// [`ShmError::TimedOut`]: crate::ShmError::TimedOut
     pub fn publish(&self, text: &[u8]) -> Result<u64> {
         // EXERCISE 2.5 (15 points): Publish `text` so that no reader can ever see it half-written.
-        // HINT: refuse more than MAILBOX_CAPACITY bytes with `IpcError::MessageTooLong`.
+        // HINT: refuse more than MAILBOX_CAPACITY bytes with `ShmError::MessageTooLong`.
         // HINT: claim: move `sequence` from an even `s` to `s + 1` with compare_exchange(Acquire); retry (with a Backoff) while it is odd or another writer won.
         // HINT: then `fence(Release)`, store the bytes and `len` with Relaxed, and finally store `s + 2` with Release.
         // BEGIN EXERCISE 2.5 (stub uses: self, text)
         use std::sync::atomic::fence;
 
-        use step01_message_queue::IpcError;
+        use crate::bytes::store_bytes;
+        use crate::error::ShmError;
 
         use crate::backoff::Backoff;
 
         if text.len() > MAILBOX_CAPACITY {
-            return Err(IpcError::MessageTooLong {
+            return Err(ShmError::MessageTooLong {
                 len: text.len(),
                 capacity: MAILBOX_CAPACITY,
             });
@@ -132,9 +133,7 @@ impl Mailbox {
         // 2. The odd sequence must be visible before any of the new bytes: a reader that
         //    copies one of them is then sure to see the sequence changed, and retries.
         fence(Ordering::Release);
-        for (cell, &byte) in self.text.iter().zip(text) {
-            cell.store(byte, Ordering::Relaxed);
-        }
+        store_bytes(&self.text, text);
         self.len.store(text.len() as u32, Ordering::Relaxed);
         // 3. Publish: a reader whose Acquire load sees `start + 2` sees every store above.
         self.sequence.store(start + 2, Ordering::Release);
@@ -147,10 +146,10 @@ impl Mailbox {
     /// A copy of the current message, or `None` if none was ever published. Never a torn
     /// one: a copy that a writer may have changed halfway is thrown away and made again.
     ///
-    /// Fails with [`IpcError::TimedOut`] if a writer seems stuck in the middle of a
+    /// Fails with [`ShmError::TimedOut`] if a writer seems stuck in the middle of a
     /// message (it may have been killed there).
     ///
-    /// [`IpcError::TimedOut`]: step01_message_queue::IpcError::TimedOut
+    /// [`ShmError::TimedOut`]: crate::ShmError::TimedOut
     pub fn read(&self) -> Result<Option<Message>> {
         // EXERCISE 2.6 (15 points): Copy the current message out, retrying until the copy is surely not torn.
         // HINT: load `sequence` (Acquire): 0 means no message yet; odd means a writer is busy: wait and look again.

@@ -18,9 +18,10 @@
 
 use libc::c_int;
 use step01_message_queue::error::retry_on_eintr;
-use step01_message_queue::{Key, Result};
+use step01_message_queue::{CreationMode, IpcKind, IpcObject, Key};
 
 use crate::attached::{Attached, ReadOnly, ReadWrite};
+use crate::error::Result;
 
 /// The `shm_perm.mode` bit that says `IPC_RMID` was called (`SHM_DEST` in
 /// `<linux/shm.h>`; the libc crate does not export it).
@@ -45,17 +46,48 @@ pub struct SegmentStat {
 }
 // ANCHOR_END: stat
 
+// ANCHOR: shm_kind
+/// The kind of a shared-memory segment, for [`IpcObject`]: removed with
+/// `shmctl(IPC_RMID)`.
+#[derive(Debug)]
+pub enum Shm {}
+
+impl IpcKind for Shm {
+    const NAME: &'static str = "shared-memory segment";
+    const IPCRM_OPTION: &'static str = "-M";
+
+    // ANCHOR: remove
+    /// Marks the segment `id` for destruction with `shmctl(IPC_RMID)`.
+    ///
+    /// Its key is free at once (a later `shmget` with `IPC_CREAT` makes a *new* segment),
+    /// but processes that are attached keep using the old memory; the kernel destroys it
+    /// when the last of them detaches.
+    fn remove_id(id: c_int) -> step01_message_queue::Result<()> {
+        // Part of exercise 2.2 (its task is in attached.rs): destroy the segment with shmctl(2).
+        // HINT: the same call as exercise 1.5, for another kind of object (shmctl(2), IPC_RMID).
+        // BEGIN EXERCISE 2.2 (stub uses: id)
+        // SAFETY: IPC_RMID neither reads nor writes the buffer argument, so a null pointer
+        // is allowed (shmctl(2)).
+        retry_on_eintr("shmctl(IPC_RMID)", || unsafe {
+            libc::shmctl(id, libc::IPC_RMID, std::ptr::null_mut())
+        })?;
+        Ok(())
+        // END EXERCISE 2.2
+    }
+    // ANCHOR_END: remove
+}
+// ANCHOR_END: shm_kind
+
 /// A handle on a System V shared-memory segment: its id, key and size.
 ///
-/// The handle is only a name. Dropping it neither detaches nor removes anything: the
-/// memory is reached through an [`Attached`] guard from [`Segment::attach`], and removing
-/// the segment is an explicit decision, [`Segment::remove`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The handle is only a name for the memory, which is reached through an [`Attached`]
+/// guard from [`Segment::attach`]. Like every handle of the course (see [`IpcObject`]),
+/// a handle that created its segment owns it and removes it when dropped; attached
+/// processes keep the memory until they detach.
+#[derive(Debug)]
 pub struct Segment {
-    /// The id returned by `shmget`, valid in every process until the segment is destroyed.
-    id: c_int,
-    /// The key the segment was found by.
-    key: Key,
+    /// The id and key, and whether this handle removes the segment.
+    object: IpcObject<Shm>,
     /// The segment's size in bytes, as the kernel knows it.
     size: usize,
 }
@@ -63,10 +95,9 @@ pub struct Segment {
 impl Segment {
     // ANCHOR: get
     /// Calls `shmget(key, size, flags)` and returns the segment id.
-    fn get(key: Key, size: usize, flags: c_int) -> Result<c_int> {
+    fn shmget(key: Key, size: usize, flags: c_int) -> step01_message_queue::Result<c_int> {
         // EXERCISE 2.1 (15 points): Find or create segments with shmget(2), and check the size of an opened one.
-        // HINT: like msgget in exercise 1.2, with a size: `libc::shmget(key.raw(), size, flags)`.
-        // HINT: shmget returns -1 on failure: `retry_on_eintr("shmget", || unsafe { ... })`.
+        // HINT: the same shape as msgget in exercise 1.2, with a size (shmget(2)).
         // BEGIN EXERCISE 2.1 (stub uses: key, size, flags)
         // SAFETY: shmget takes three integers and touches no memory of ours; any values are
         // safe to pass, the kernel validates them and reports errors through errno.
@@ -76,15 +107,31 @@ impl Segment {
     // ANCHOR_END: get
 
     // ANCHOR: create
-    /// Creates a new segment of `size` bytes (all zero) for `key`, with permission bits
-    /// `mode` (e.g. `0o600`).
+    /// Finds or creates the segment of `key` as `mode` says, without checking the size of
+    /// a segment it opens. A new one is `size` bytes (all zero), with the permission bits
+    /// `permissions`, and this handle owns it.
+    fn get(key: Key, mode: CreationMode, size: usize, permissions: u32) -> Result<Segment> {
+        let object = IpcObject::get(key, mode, permissions, |flags| {
+            // Opening asks for size 0, which matches a segment of any size: the caller
+            // checks the real size, and says so clearly when it is not the expected one.
+            let size = if flags & libc::IPC_CREAT != 0 {
+                size
+            } else {
+                0
+            };
+            Self::shmget(key, size, flags)
+        })?;
+        let size = stat_id(object.id())?.size;
+        Ok(Segment { object, size })
+    }
+
+    /// Creates a new segment of `size` bytes (all zero) for `key`, owned by this handle,
+    /// with permission bits `permissions` (e.g. `0o600`).
     ///
-    /// Fails with `EEXIST` if the key already has a segment: `IPC_EXCL` makes sure we
-    /// never silently share memory with a stranger whose key happens to be ours.
-    pub fn create(key: Key, size: usize, mode: u32) -> Result<Segment> {
-        let flags = libc::IPC_CREAT | libc::IPC_EXCL | (mode & 0o777) as c_int;
-        let id = Self::get(key, size, flags)?;
-        Ok(Segment { id, key, size })
+    /// Fails with "already exists" if the key has a segment: we never silently share
+    /// memory with a stranger whose key happens to be ours.
+    pub fn create(key: Key, size: usize, permissions: u32) -> Result<Segment> {
+        Self::get(key, CreationMode::CreateExclusive, size, permissions)
     }
     // ANCHOR_END: create
 
@@ -93,29 +140,29 @@ impl Segment {
     ///
     /// A segment of another size belongs to another program (or another version of this
     /// one): its bytes do not have the layout we expect, so attaching it would misread
-    /// them. That is [`IpcError::SizeMismatch`]. No segment at all is `ENOENT`.
+    /// them. That is [`ShmError::SizeMismatch`]. No segment at all is "not found".
     ///
-    /// [`IpcError::SizeMismatch`]: step01_message_queue::IpcError::SizeMismatch
+    /// [`ShmError::SizeMismatch`]: crate::ShmError::SizeMismatch
     pub fn open(key: Key, expected_size: usize) -> Result<Segment> {
-        // Part of exercise 2.1: open the segment of `key` and refuse any size but `expected_size`.
-        // HINT: a size of 0 opens a segment of any size; `stat_id(id)?.size` is its real size.
-        // HINT: refuse any other size with `IpcError::SizeMismatch { expected, actual }`.
-        // BEGIN EXERCISE 2.1 (stub uses: key, expected_size)
-        use step01_message_queue::IpcError;
+        Self::with_size(Self::open_any_size(key)?, expected_size)
+    }
 
-        let id = Self::get(key, 0, 0)?;
-        let actual = stat_id(id)?.size;
-        if actual != expected_size {
-            return Err(IpcError::SizeMismatch {
+    /// `segment` if it is exactly `expected_size` bytes, else [`ShmError::SizeMismatch`].
+    ///
+    /// [`ShmError::SizeMismatch`]: crate::ShmError::SizeMismatch
+    fn with_size(segment: Segment, expected_size: usize) -> Result<Segment> {
+        // Part of exercise 2.1: refuse a segment whose size is not `expected_size`.
+        // HINT: the size an existing segment really has is in `self.size` (read with shmctl(2), IPC_STAT).
+        // BEGIN EXERCISE 2.1 (stub uses: segment, expected_size)
+        use crate::ShmError;
+
+        if segment.size != expected_size {
+            return Err(ShmError::SizeMismatch {
                 expected: expected_size,
-                actual,
+                actual: segment.size,
             });
         }
-        Ok(Segment {
-            id,
-            key,
-            size: actual,
-        })
+        Ok(segment)
         // END EXERCISE 2.1
     }
     // ANCHOR_END: open
@@ -123,41 +170,43 @@ impl Segment {
     /// Opens the existing segment of `key`, whatever its size (for tools that inspect
     /// segments; a program that relies on a layout uses [`Segment::open`]).
     pub fn open_any_size(key: Key) -> Result<Segment> {
-        let id = Self::get(key, 0, 0)?;
-        let size = stat_id(id)?.size;
-        Ok(Segment { id, key, size })
+        Self::get(key, CreationMode::OpenExisting, 0, 0)
     }
 
     // ANCHOR: open_or_create
-    /// Opens the segment of `key` if it exists (it must be `size` bytes), or creates it.
+    /// Opens the segment of `key` if it exists (it must be `size` bytes), or creates it
+    /// (then this handle owns it).
     ///
     /// Safe to call from many processes at once: exactly one `shmget(IPC_CREAT |
-    /// IPC_EXCL)` succeeds, the others open what it made. Since the kernel fills a new
-    /// segment with zeros, a layout whose all-zero state is valid needs no
-    /// initialization step, and so no lock to protect one.
-    pub fn open_or_create(key: Key, size: usize, mode: u32) -> Result<Segment> {
-        loop {
-            match Self::create(key, size, mode) {
-                Err(e) if e.errno() == Some(libc::EEXIST) => {}
-                other => return other,
-            }
-            match Self::open(key, size) {
-                // Removed between our two calls: try to create it again.
-                Err(e) if e.errno() == Some(libc::ENOENT) => continue,
-                other => return other,
-            }
-        }
+    /// IPC_EXCL)` succeeds, the others open what it made (see [`CreationMode`]). Since the
+    /// kernel fills a new segment with zeros, a layout whose all-zero state is valid needs
+    /// no initialization step, and so no lock to protect one.
+    pub fn open_or_create(key: Key, size: usize, permissions: u32) -> Result<Segment> {
+        Self::with_size(
+            Self::get(key, CreationMode::OpenOrCreate, size, permissions)?,
+            size,
+        )
     }
     // ANCHOR_END: open_or_create
 
     /// The segment id, as `ipcs -m` shows it.
     pub fn id(&self) -> c_int {
-        self.id
+        self.object.id()
     }
 
     /// The key the segment was found by.
     pub fn key(&self) -> Key {
-        self.key
+        self.object.key()
+    }
+
+    /// Whether dropping this handle removes the segment.
+    pub fn is_owner(&self) -> bool {
+        self.object.is_owner()
+    }
+
+    /// Gives up ownership: the segment outlives this handle, until removed on purpose.
+    pub fn release_ownership(&mut self) {
+        self.object.release_ownership();
     }
 
     /// The size in bytes.
@@ -167,7 +216,7 @@ impl Segment {
 
     /// Reads the segment's state with `shmctl(IPC_STAT)`.
     pub fn stat(&self) -> Result<SegmentStat> {
-        stat_id(self.id)
+        stat_id(self.id())
     }
 
     // ANCHOR: attach_modes
@@ -183,25 +232,11 @@ impl Segment {
     }
     // ANCHOR_END: attach_modes
 
-    // ANCHOR: remove
-    /// Marks the segment for destruction with `shmctl(IPC_RMID)`.
-    ///
-    /// Its key is free at once (a later `shmget` with `IPC_CREAT` makes a *new* segment),
-    /// but processes that are attached keep using the old memory; the kernel destroys it
-    /// when the last of them detaches.
+    /// Marks the segment for destruction now with `shmctl(IPC_RMID)`, owned or not;
+    /// attached processes keep the memory until they detach.
     pub fn remove(self) -> Result<()> {
-        // Part of exercise 2.2 (its task is in attached.rs): destroy the segment with shmctl(2).
-        // HINT: as msgctl in exercise 1.5: IPC_RMID ignores the buffer, pass a null pointer.
-        // BEGIN EXERCISE 2.2 (stub uses: self)
-        // SAFETY: IPC_RMID neither reads nor writes the buffer argument, so a null pointer
-        // is allowed (shmctl(2)).
-        retry_on_eintr("shmctl(IPC_RMID)", || unsafe {
-            libc::shmctl(self.id, libc::IPC_RMID, std::ptr::null_mut())
-        })?;
-        Ok(())
-        // END EXERCISE 2.2
+        Ok(self.object.remove()?)
     }
-    // ANCHOR_END: remove
 }
 
 /// `shmctl(id, IPC_STAT)`: the state of the segment with id `id`. Works until the segment

@@ -17,9 +17,7 @@
 //! checksummed rather than viewed in place.
 
 use std::mem::{offset_of, size_of};
-use std::sync::atomic::{
-    AtomicI32, AtomicI64, AtomicU8, AtomicU16, AtomicU32, AtomicU64, Ordering,
-};
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU8, AtomicU16, AtomicU32, AtomicU64};
 
 use step02_shared_memory::SharedSafe;
 
@@ -274,23 +272,6 @@ pub fn layout_table() -> Vec<(&'static str, usize, Vec<FieldLayout>)> {
             len: u32, crc: u32, seq: u64, time_ms: i64, pid: i32, kind: u8,
             name_len: u8, text_len: u16),
     ]
-}
-
-/// Copies `bytes` into the start of `dest` (relaxed stores; the caller publishes them).
-/// Extra bytes of `bytes` beyond `dest`'s length are not copied.
-pub fn store_bytes(dest: &[AtomicU8], bytes: &[u8]) {
-    for (cell, byte) in dest.iter().zip(bytes) {
-        cell.store(*byte, Ordering::Relaxed);
-    }
-}
-
-/// Copies the first `len` bytes of `src` out (relaxed loads; the caller checks that they
-/// were published).
-pub fn load_bytes(src: &[AtomicU8], len: usize) -> Vec<u8> {
-    src.iter()
-        .take(len)
-        .map(|cell| cell.load(Ordering::Relaxed))
-        .collect()
 }
 
 #[cfg(test)]

@@ -10,17 +10,30 @@
 //!
 //! ## Layout
 //!
+//! - [`error`]: [`ChatError`], the errors of steps 1-3 and of a chat room.
 //! - [`room`]: the room directory and the keys of its objects.
-//! - [`semaphore`]: [`SemaphoreSet`]: semget/semop/semctl, with `SEM_UNDO`.
-//! - [`objects`]: creating (server) and opening (client) a room's three objects.
-//! - [`ring`]: appending to and reading from the ring of recent lines.
-//! - [`server`]: registration and the dispatch of each request.
+//! - [`semaphore`]: [`SemaphoreSet`]: semget/semop/semctl, with `SEM_UNDO`, on step 1's
+//!   owning handle; [`SemaphoreMutex`], a mutex that hands out the state it guards.
+//! - [`objects`]: creating (server) and opening (client) a room's three objects, which
+//!   the server's handles remove when they are dropped.
+//! - [`ring`]: appending to and reading from the ring of recent lines, under the lock.
+//! - [`members`]: the server's decisions, without I/O: a request in, effects out.
+//! - [`server`]: the server's loop, which carries the decisions out.
 //! - [`signals`]: stopping the server cleanly on SIGINT/SIGTERM.
+//! - [`command`]: what a typed line means, parsed before anything is sent.
 //! - [`client`]: the line-oriented client.
 //! - [`format`]: how lines look on the terminal.
+//!
+//! The exercises of this step are the bodies of [`SemaphoreSet::op`] (4.1),
+//! [`Ring::append`](ring::Ring::append) (4.2), [`Ring::read_since`](ring::Ring::read_since)
+//! (4.3), [`Members::handle`](members::Members::handle) (4.4) and
+//! [`Members::join`](members::Members::join) (4.5). Everything else is given.
 
 pub mod client;
+pub mod command;
+pub mod error;
 pub mod format;
+pub mod members;
 pub mod objects;
 pub mod ring;
 pub mod room;
@@ -28,5 +41,6 @@ pub mod semaphore;
 pub mod server;
 pub mod signals;
 
+pub use error::{ChatError, Result};
 pub use room::Room;
-pub use semaphore::SemaphoreSet;
+pub use semaphore::{SemaphoreMutex, SemaphoreSet};

@@ -2,216 +2,198 @@
 //! each client.
 //!
 //! The server creates the segment first, then the semaphores, then the queue: a client
-//! starts by opening the queue, so once the queue exists everything else is ready. It
-//! removes them in the opposite order. Every object is created with `IPC_EXCL`: finding one
-//! already there means another server runs in the room, or a crashed one left it behind,
-//! and the error says how to remove it rather than joining a stranger's object.
+//! starts by opening the queue, so once the queue exists everything else is ready. Every
+//! object is created with `IPC_EXCL`: finding one already there means another server runs
+//! in the room, or a crashed one left it behind, and the error says how to remove it
+//! rather than joining a stranger's object.
+//!
+//! The server's handles own what they created (step 1's [`IpcObject`] model), so there is
+//! no rollback code: if creating the queue fails, the segment and the semaphores made
+//! before it are removed as the function returns, and a server that stops for any reason
+//! short of `SIGKILL` (an error, a panic, a queue removed under it) leaves nothing behind.
+//! The fields are declared in the order they are dropped: the queue first (clients then
+//! see that the server is gone), then the semaphores, then the segment.
+//!
+//! [`IpcObject`]: step01_message_queue::IpcObject
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
-use step01_message_queue::{IpcError, Key, MessageQueue};
-use step02_shared_memory::{Attached, Segment};
+use step01_message_queue::{IpcKind, Key, MessageQueue, Queue};
+use step02_shared_memory::{Segment, Shm, ShmError};
 use step03_protocol::layout::{LAYOUT_VERSION, SHARED_MAGIC, SharedState};
 
+use crate::error::{ChatError, Leftover, Result};
 use crate::format::now_ms;
 use crate::room::Room;
-use crate::semaphore::{SERVER_ALIVE, SemaphoreSet};
+use crate::semaphore::{MUTEX, SERVER_ALIVE, Sem, SemaphoreGuard, SemaphoreMutex, SemaphoreSet};
 
 /// Permission bits of a room's objects: the owner only.
 pub const MODE: u32 = 0o600;
 
-/// A room's queue, semaphore set and attached shared segment.
+/// How long a client waits for a new semaphore set to be initialised by its server.
+const INIT_PATIENCE: Duration = Duration::from_secs(2);
+
+/// A room's queue, and its shared state with the semaphores that guard it.
+#[derive(Debug)]
 pub struct RoomObjects {
-    /// The message queue.
-    pub queue: MessageQueue,
-    /// The semaphore set.
-    pub semaphores: SemaphoreSet,
-    /// The segment.
+    /// The message queue (dropped first).
+    queue: MessageQueue,
+    /// The shared state in the segment, attached read-write, behind the room's mutex.
+    /// Clients attach read-write too: a typed view hands out atomics, whose API allows
+    /// stores, which would fault on a read-only attachment.
+    shared: SemaphoreMutex<SharedState>,
+    /// The segment's handle (dropped last).
     segment: Segment,
-    /// The segment, attached read-write. Clients too: a typed view hands out atomics,
-    /// whose API allows stores, which would fault on a read-only attachment.
-    attached: Attached,
 }
 
-// ANCHOR: explain_exists
-/// Turns an `EEXIST` from creating `what` into an explanation with the cleanup command.
-fn explain_exists(
-    error: IpcError,
-    room: &Room,
-    what: &str,
-    key: Key,
-    ipcrm: &str,
-) -> anyhow::Error {
-    if error.errno() == Some(libc::EEXIST) {
-        anyhow::anyhow!(
-            "room {room} already has a {what} (key {key}): another server is running there, or a \
-             crashed one left it behind. If no server is running, remove it with `ipcrm {ipcrm} {key}` \
-             (or `make clean-ipc ROOM={room}`), then start again"
-        )
-    } else {
-        anyhow::Error::new(error).context(format!("cannot create the room's {what}"))
+/// The [`Leftover`] that describes an object of kind `K` with key `key`.
+fn leftover<K: IpcKind>(key: Key) -> Leftover {
+    Leftover {
+        what: K::NAME,
+        ipcrm: K::IPCRM_OPTION,
+        key: key.to_string(),
     }
 }
-// ANCHOR_END: explain_exists
+
+/// Turns "already exists" from creating an object of kind `K` into the room's
+/// explanation; any other error stays as it is.
+fn refuse_existing<K: IpcKind>(room: &Room, key: Key) -> impl FnOnce(ChatError) -> ChatError {
+    move |error| {
+        if error.is_already_exists() {
+            ChatError::Leftovers {
+                room: room.to_string(),
+                found: vec![leftover::<K>(key)],
+            }
+        } else {
+            error
+        }
+    }
+}
 
 impl RoomObjects {
-    // ANCHOR: create
-    /// The room's objects that exist already, as (what, `ipcrm` option, key).
-    fn leftovers(room: &Room) -> anyhow::Result<Vec<(&'static str, &'static str, Key)>> {
-        let mut found = Vec::new();
+    /// The room's objects that exist already.
+    fn leftovers(room: &Room) -> Result<Vec<Leftover>> {
         let (queue, segment, semaphores) = (
             room.queue_key()?,
             room.segment_key()?,
             room.semaphore_key()?,
         );
+        let mut found = Vec::new();
+        // Opened handles own nothing: dropping them removes nothing.
         if MessageQueue::open(queue).is_ok() {
-            found.push(("message queue", "-Q", queue));
+            found.push(leftover::<Queue>(queue));
         }
         if Segment::open_any_size(segment).is_ok() {
-            found.push(("shared-memory segment", "-M", segment));
+            found.push(leftover::<Shm>(segment));
         }
         if SemaphoreSet::exists(semaphores) {
-            found.push(("semaphore set", "-S", semaphores));
+            found.push(leftover::<Sem>(semaphores));
         }
         Ok(found)
     }
 
-    /// Creates the room's objects (server side). On failure, whatever was created is removed.
-    pub fn create(room: &Room) -> anyhow::Result<RoomObjects> {
+    // ANCHOR: create
+    /// Creates the room's objects (server side), owned by the result: dropping it, or an
+    /// error on the way, removes whatever was created.
+    pub fn create(room: &Room) -> Result<RoomObjects> {
         let found = Self::leftovers(room)?;
         if !found.is_empty() {
-            let what: Vec<String> = found
-                .iter()
-                .map(|(w, _, k)| format!("a {w} (key {k})"))
-                .collect();
-            let ipcrm: Vec<String> = found.iter().map(|(_, o, k)| format!("{o} {k}")).collect();
-            bail!(
-                "room {room} already has {}: another server is running there, or a crashed one left \
-                 them behind. If no server is running, remove them with `make clean-ipc ROOM={room}` \
-                 (or `ipcrm {}`), then start again",
-                what.join(", "),
-                ipcrm.join(" ")
-            );
+            return Err(ChatError::Leftovers {
+                room: room.to_string(),
+                found,
+            });
         }
         let segment_key = room.segment_key()?;
-        let size = std::mem::size_of::<SharedState>();
-        let segment = Segment::create(segment_key, size, MODE)
-            .map_err(|e| explain_exists(e, room, "shared-memory segment", segment_key, "-M"))?;
-        let semaphores = match Self::create_rest(room, &segment) {
-            Ok(rest) => rest,
-            Err(error) => {
-                let _ = segment.remove();
-                return Err(error);
-            }
-        };
-        let (semaphores, attached) = semaphores;
+        let segment = Segment::create(segment_key, size_of::<SharedState>(), MODE)
+            .map_err(ChatError::from)
+            .map_err(refuse_existing::<Shm>(room, segment_key))?;
+        let state = segment.attach()?.typed::<SharedState>()?;
+        initialise(&state);
+        let semaphore_key = room.semaphore_key()?;
+        let semaphores = SemaphoreSet::create(semaphore_key, MODE)
+            .map_err(refuse_existing::<Sem>(room, semaphore_key))?;
+        // Raised with SEM_UNDO: the kernel lowers it again when this process exits.
+        semaphores.op(SERVER_ALIVE, 1)?;
         let queue_key = room.queue_key()?;
-        let queue = match MessageQueue::create(queue_key, MODE) {
-            Ok(queue) => queue,
-            Err(error) => {
-                let _ = semaphores.remove();
-                let _ = segment.remove();
-                return Err(explain_exists(
-                    error,
-                    room,
-                    "message queue",
-                    queue_key,
-                    "-Q",
-                ));
-            }
-        };
+        let queue = MessageQueue::create(queue_key, MODE)
+            .map_err(ChatError::from)
+            .map_err(refuse_existing::<Queue>(room, queue_key))?;
         Ok(RoomObjects {
             queue,
-            semaphores,
+            shared: SemaphoreMutex::new(semaphores, MUTEX, state),
             segment,
-            attached,
         })
     }
     // ANCHOR_END: create
 
-    // ANCHOR: create_rest
-    /// Attaches and initialises the segment, then creates the semaphores.
-    fn create_rest(room: &Room, segment: &Segment) -> anyhow::Result<(SemaphoreSet, Attached)> {
-        let attached = segment
-            .attach()
-            .context("cannot attach the room's segment")?;
-        let state: &SharedState = attached
-            .view()
-            .context("the room's segment has the wrong size")?;
-        let header = &state.header;
-        // A new segment is zero-filled by the kernel: only the header needs values.
-        header.version.store(LAYOUT_VERSION, Ordering::Relaxed);
-        // SAFETY: getpid has no preconditions and cannot fail.
-        header
-            .server_pid
-            .store(unsafe { libc::getpid() }, Ordering::Relaxed);
-        header.next_seq.store(1, Ordering::Relaxed);
-        header.started_ms.store(now_ms(), Ordering::Relaxed);
-        // The magic goes last, with Release: whoever sees it sees the fields above.
-        header.magic.store(SHARED_MAGIC, Ordering::Release);
-        let semaphore_key = room.semaphore_key()?;
-        let semaphores = SemaphoreSet::create(semaphore_key, MODE)
-            .map_err(|e| explain_exists(e, room, "semaphore set", semaphore_key, "-S"))?;
-        // Raised with SEM_UNDO: the kernel lowers it again when this process exits.
-        if let Err(error) = semaphores.op(SERVER_ALIVE, 1) {
-            let _ = semaphores.remove();
-            return Err(error.into());
-        }
-        Ok((semaphores, attached))
-    }
-    // ANCHOR_END: create_rest
-
     // ANCHOR: open
-    /// Opens an existing room's objects (client side).
-    pub fn open(room: &Room) -> anyhow::Result<RoomObjects> {
-        let queue_key = room.queue_key()?;
-        let queue = match MessageQueue::open(queue_key) {
-            Ok(queue) => queue,
-            Err(error) if error.errno() == Some(libc::ENOENT) => {
-                bail!("no server is running in room {room} (it has no message queue)")
-            }
-            Err(error) => return Err(error).context("cannot open the room's queue"),
+    /// Opens an existing room's objects (client side); the handles own nothing.
+    pub fn open(room: &Room) -> Result<RoomObjects> {
+        let not_a_room = || ChatError::NotAChatRoom {
+            room: room.to_string(),
         };
-        let segment = Segment::open(room.segment_key()?, std::mem::size_of::<SharedState>())
-            .context("the room's queue exists but its shared segment does not match")?;
-        let semaphores = SemaphoreSet::open(room.semaphore_key()?, Duration::from_secs(2))
-            .context("cannot open the room's semaphores")?;
+        let queue = MessageQueue::open(room.queue_key()?).map_err(|error| {
+            if error.is_not_found() {
+                ChatError::NoServer {
+                    room: room.to_string(),
+                }
+            } else {
+                error.into()
+            }
+        })?;
+        let segment =
+            Segment::open(room.segment_key()?, size_of::<SharedState>()).map_err(|error| {
+                match error {
+                    ShmError::SizeMismatch { .. } => not_a_room(),
+                    error if error.is_not_found() => not_a_room(),
+                    error => error.into(),
+                }
+            })?;
+        let semaphores = SemaphoreSet::open(room.semaphore_key()?, INIT_PATIENCE)?;
         // The server holds SERVER_ALIVE at 1 with SEM_UNDO: 0 means it died.
         if semaphores.value(SERVER_ALIVE)? == 0 {
-            bail!(
-                "the server of room {room} is not running: it stopped without removing its objects \
-                 (crashed?). Remove them with `make clean-ipc ROOM={room}` and start a new server"
-            );
+            return Err(ChatError::ServerDead {
+                room: room.to_string(),
+            });
         }
-        let attached = segment
-            .attach()
-            .context("cannot attach the room's segment")?;
-        attached
-            .view::<SharedState>()
-            .context("the room's segment has the wrong size")?;
-        let objects = RoomObjects {
-            queue,
-            semaphores,
-            segment,
-            attached,
-        };
-        let header = &objects.state().header;
+        let state = segment.attach()?.typed::<SharedState>()?;
+        let header = &state.header;
         if header.magic.load(Ordering::Acquire) != SHARED_MAGIC
             || header.version.load(Ordering::Relaxed) != LAYOUT_VERSION
         {
-            bail!("the shared segment of room {room} is not a chat room of this version");
+            return Err(not_a_room());
         }
-        Ok(objects)
+        Ok(RoomObjects {
+            queue,
+            shared: SemaphoreMutex::new(semaphores, MUTEX, state),
+            segment,
+        })
     }
     // ANCHOR_END: open
 
-    /// The shared state in the segment.
+    /// The room's queue.
+    pub fn queue(&self) -> &MessageQueue {
+        &self.queue
+    }
+
+    /// The shared state, without the lock: for the fields that are single atomics.
     pub fn state(&self) -> &SharedState {
-        self.attached
-            .view()
-            .unwrap_or_else(|_| unreachable!("the size was checked when the segment was attached"))
+        self.shared.unlocked()
+    }
+
+    /// Takes the room's lock; the guard dereferences to the shared state.
+    pub fn lock(&self) -> Result<SemaphoreGuard<'_, SharedState>> {
+        self.shared.lock()
+    }
+
+    /// Whether the server still runs: it holds [`SERVER_ALIVE`] raised with `SEM_UNDO`,
+    /// and the kernel lowers it however the server dies. A removed set counts as gone.
+    pub fn server_alive(&self) -> bool {
+        self.shared
+            .semaphores()
+            .value(SERVER_ALIVE)
+            .is_ok_and(|value| value > 0)
     }
 
     /// The segment's id, as `ipcs -m` shows it.
@@ -219,25 +201,49 @@ impl RoomObjects {
         self.segment.id()
     }
 
+    /// The semaphore set's id, as `ipcs -s` shows it.
+    pub fn semaphores_id(&self) -> i32 {
+        self.shared.semaphores().id()
+    }
+
     // ANCHOR: remove
-    /// Removes the objects: the queue first (clients then see that the server is gone),
-    /// then the semaphores, then the segment (destroyed when the last client detaches).
-    pub fn remove(self) -> anyhow::Result<()> {
+    /// Removes the objects now, in the order clients expect (queue, semaphores, segment),
+    /// and reports the first failure. Every removal is tried even if one fails, and an
+    /// object somebody else removed already is not a failure.
+    pub fn remove(self) -> Result<()> {
         let RoomObjects {
             queue,
-            semaphores,
+            shared,
             segment,
-            attached,
         } = self;
-        drop(attached);
-        queue.remove().context("cannot remove the room's queue")?;
-        semaphores
-            .remove()
-            .context("cannot remove the room's semaphores")?;
-        segment
-            .remove()
-            .context("cannot remove the room's segment")?;
-        Ok(())
+        let (semaphores, state) = shared.into_parts();
+        drop(state);
+        let results = [
+            queue.remove().map_err(ChatError::from),
+            semaphores.remove(),
+            segment.remove().map_err(ChatError::from),
+        ];
+        results
+            .into_iter()
+            .filter(|result| !result.as_ref().is_err_and(ChatError::is_removed))
+            .collect::<Result<Vec<()>>>()
+            .map(|_| ())
     }
     // ANCHOR_END: remove
 }
+
+// ANCHOR: initialise
+/// Gives a new room's header its values. A new segment is zero-filled by the kernel, so
+/// only the header needs any, and the magic goes last, with `Release`: whoever sees it
+/// sees the fields before it.
+fn initialise(state: &SharedState) {
+    let header = &state.header;
+    header.version.store(LAYOUT_VERSION, Ordering::Relaxed);
+    header
+        .server_pid
+        .store(std::process::id() as i32, Ordering::Relaxed);
+    header.next_seq.store(1, Ordering::Relaxed);
+    header.started_ms.store(now_ms(), Ordering::Relaxed);
+    header.magic.store(SHARED_MAGIC, Ordering::Release);
+}
+// ANCHOR_END: initialise

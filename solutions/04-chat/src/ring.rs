@@ -4,9 +4,10 @@
 //! ring always holds the newest [`RING_CAPACITY`] entries and older ones are overwritten,
 //! oldest first. `header.next_seq` is the number the next entry will get.
 //!
-//! In this step every access happens with the room's mutex held, which is why the
-//! functions ask for a [`SemaphoreGuard`]: you cannot call them without proving you hold
-//! the lock. (The atomics make each access sound; the lock makes a whole entry consistent.)
+//! In this step every access happens with the room's mutex held, which is why a [`Ring`]
+//! is made from a [`SemaphoreGuard`]: you cannot reach the ring without holding *this*
+//! room's lock, and the ring cannot outlive the guard. (The atomics make each access
+//! sound; the lock makes a whole entry consistent.)
 
 use std::sync::atomic::Ordering;
 
@@ -40,17 +41,17 @@ pub struct Batch {
     pub missed: u64,
 }
 
-/// The ring of a room's shared state.
+/// The ring of a room's shared state, reached through the room's lock.
 #[derive(Clone, Copy)]
 pub struct Ring<'a> {
-    /// The shared state it lives in.
+    /// The shared state it lives in, borrowed from the guard.
     state: &'a SharedState,
 }
 
 impl<'a> Ring<'a> {
-    /// The ring inside `state`.
-    pub fn new(state: &'a SharedState) -> Ring<'a> {
-        Ring { state }
+    /// The ring of the state that `held` guards.
+    pub fn new(held: &'a SemaphoreGuard<'_, SharedState>) -> Ring<'a> {
+        Ring { state: held }
     }
 
     // ANCHOR: slot
@@ -67,21 +68,13 @@ impl<'a> Ring<'a> {
 
     // ANCHOR: append
     /// Appends an entry and returns its sequence number. Only the server appends.
-    pub fn append(
-        &self,
-        _held: &SemaphoreGuard<'_>,
-        kind: EntryKind,
-        pid: i32,
-        name: &str,
-        text: &str,
-        time_ms: i64,
-    ) -> u64 {
+    pub fn append(&self, kind: EntryKind, pid: i32, name: &str, text: &str, time_ms: i64) -> u64 {
         // EXERCISE 4.2 (20 points): Write the entry into the slot of `next_seq`, then publish it.
-        // HINT: `let seq = self.state.header.next_seq.load(Ordering::Relaxed);` and `self.slot(seq)`.
-        // HINT: store the fields (use `store_bytes` for name and text, lengths clamped to NAME_MAX/TEXT_MAX)...
-        // HINT: ...then `slot.seq` (Release) and `header.next_seq = seq + 1` (Release) last: readers trust them.
+        // HINT: the entry's number is the header's `next_seq`; `self.slot` finds where it goes.
+        // HINT: name and text are copied byte by byte (step 2's `bytes` module), clamped to their fields' sizes.
+        // HINT: readers trust `seq` and `next_seq`: think about which stores must come last, and with which ordering.
         // BEGIN EXERCISE 4.2 (stub uses: self, kind, pid, name, text, time_ms)
-        use step03_protocol::layout::store_bytes;
+        use step02_shared_memory::bytes::store_bytes;
         use step03_protocol::{NAME_MAX, TEXT_MAX};
 
         let header = &self.state.header;
@@ -106,13 +99,13 @@ impl<'a> Ring<'a> {
 
     // ANCHOR: read_since
     /// The entries after `after` that are still in the ring, and how many were missed.
-    pub fn read_since(&self, _held: &SemaphoreGuard<'_>, after: u64) -> Batch {
+    pub fn read_since(&self, after: u64) -> Batch {
         // EXERCISE 4.3 (20 points): Copy out every entry numbered after `after` that the ring still holds.
-        // HINT: the newest entry is `next_seq() - 1`; the oldest still kept is `newest - RING_CAPACITY + 1` (at least 1).
-        // HINT: entries between `after` and the oldest kept were overwritten: count them in `missed`.
-        // HINT: a slot whose `seq` is not the number you expect was overwritten too; `load_bytes` copies bytes out.
+        // HINT: work out the newest entry, and the oldest one the ring can still hold; mind entry 1 and an empty ring.
+        // HINT: entries after `after` that are older than that were overwritten: they count as missed.
+        // HINT: a slot whose `seq` is not the number you expect was overwritten too (step 2's `bytes` copies out).
         // BEGIN EXERCISE 4.3 (stub uses: self, after)
-        use step03_protocol::layout::load_bytes;
+        use step02_shared_memory::bytes::load_bytes;
 
         let newest = self.next_seq().saturating_sub(1);
         let mut batch = Batch::default();

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::Context;
+use nix::errno::Errno;
 use nix::sys::signal::{SigSet, Signal};
 use step01_message_queue::MessageQueue;
 use step03_protocol::routing::SERVER_MTYPE;
@@ -27,19 +27,18 @@ fn stop_signals() -> SigSet {
 
 /// Blocks the stop signals in the calling thread, and so in every thread it starts
 /// afterwards. Call it first thing in `main`, before any thread exists.
-pub fn block_stop_signals() -> anyhow::Result<()> {
-    stop_signals()
-        .thread_block()
-        .context("cannot block SIGINT/SIGTERM")
+pub fn block_stop_signals() -> Result<(), Errno> {
+    stop_signals().thread_block()
 }
 
-/// Starts the thread that waits for a stop signal; returns the flag it raises.
+/// Starts the thread that waits for a stop signal; returns the flag it raises. `queue`
+/// is a handle on the server's queue that does not own it (`Server::queue`).
 pub fn watch(queue: MessageQueue) -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     std::thread::spawn(move || {
         if let Ok(signal) = stop_signals().wait() {
-            eprintln!("step04-server: received {signal}, shutting down");
+            tracing::info!("received {signal}, shutting down");
             flag.store(true, Ordering::SeqCst);
             // Wake the main thread's msgrcv. If the queue is full it is awake anyway.
             let _ = queue.try_send(SERVER_MTYPE, &[]);

@@ -14,7 +14,7 @@
 use std::num::NonZeroU8;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use step01_message_queue::Result;
+use crate::error::Result;
 
 use crate::backoff::Backoff;
 use crate::shared::SharedSafe;

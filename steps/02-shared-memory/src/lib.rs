@@ -8,15 +8,19 @@
 //! that many processes increment, and a mailbox whose readers never see a half-written
 //! message. The binaries `step02-shm`, `step02-msg` and `step02-counter` drive them.
 //!
-//! It builds on step 1 instead of repeating it: keys ([`Key`]), the error type
-//! ([`IpcError`]), the `EINTR` loop and the command-line helpers all come from
-//! [`step01_message_queue`].
+//! It builds on step 1 instead of repeating it: keys ([`Key`]), creating or opening
+//! ([`CreationMode`]), the owning handle ([`IpcObject`]), the `EINTR` loop and the
+//! command-line helpers all come from [`step01_message_queue`]; its error ([`IpcError`])
+//! is wrapped by this step's ([`ShmError`]).
 //!
 //! ## Layout
 //!
+//! - [`error`]: [`ShmError`], step 1's error and the ways shared memory adds to it.
 //! - [`segment`]: [`Segment`]: create, open (size checked), inspect, remove, attach.
 //! - [`attached`]: [`Attached`], the guard of one attachment: it detaches on drop, and
-//!   hands out typed views and byte copies, never raw pointers.
+//!   hands out typed views and byte copies, never raw pointers; [`Typed`], an attachment
+//!   checked once to hold one type.
+//! - [`bytes`]: copying bytes in and out of shared memory with atomic byte operations.
 //! - [`shared`]: [`SharedSafe`], the promise a type makes to be viewed in shared memory.
 //! - [`backoff`]: [`Backoff`]: waiting for another process without a lock.
 //! - [`counter`]: [`Counter`], a count that many processes increment, and the lost-update
@@ -25,24 +29,27 @@
 //! - [`test_message`]: self-checking messages, to prove the mailbox's readers right.
 //! - [`cli`]: command-line arguments shared by the binaries.
 //!
-//! The exercises of this step are the bodies of `Segment::get` and [`Segment::open`]
-//! (2.1); `Attached::new`, `Attached::shmdt` and [`Segment::remove`] (2.2);
+//! The exercises of this step are the bodies of `Segment::shmget` and
+//! `Segment::with_size` (2.1); `Attached::new`, `Attached::shmdt` and `Shm::remove_id` (2.2);
 //! [`Attached::view`] (2.3); [`Counter::increment`] (2.4); [`Mailbox::publish`] (2.5);
 //! and [`Mailbox::read`] (2.6). Everything else is given.
 
 pub mod attached;
 pub mod backoff;
+pub mod bytes;
 pub mod cli;
 pub mod counter;
+pub mod error;
 pub mod mailbox;
 pub mod segment;
 pub mod shared;
 pub mod test_message;
 
-pub use attached::{Access, Attached, ReadOnly, ReadWrite};
+pub use attached::{Access, Attached, ReadOnly, ReadWrite, Typed};
 pub use backoff::Backoff;
 pub use counter::Counter;
+pub use error::{Result, ShmError};
 pub use mailbox::{MAILBOX_CAPACITY, Mailbox, Message};
-pub use segment::{Segment, SegmentStat};
+pub use segment::{Segment, SegmentStat, Shm};
 pub use shared::SharedSafe;
-pub use step01_message_queue::{IpcError, Key, Result};
+pub use step01_message_queue::{CreationMode, IpcError, IpcObject, Key};

@@ -20,7 +20,7 @@
 use std::num::NonZeroU8;
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 
-use step01_message_queue::Result;
+use crate::error::Result;
 
 use crate::shared::SharedSafe;
 
@@ -91,14 +91,14 @@ impl Mailbox {
     /// Replaces the message with `text`, so that no reader ever sees a mix of the two;
     /// returns the new message's number.
     ///
-    /// Fails with [`IpcError::MessageTooLong`] beyond [`MAILBOX_CAPACITY`] bytes, and with
-    /// [`IpcError::TimedOut`] if another writer seems stuck in the middle of a message.
+    /// Fails with [`ShmError::MessageTooLong`] beyond [`MAILBOX_CAPACITY`] bytes, and with
+    /// [`ShmError::TimedOut`] if another writer seems stuck in the middle of a message.
     ///
-    /// [`IpcError::MessageTooLong`]: step01_message_queue::IpcError::MessageTooLong
-    /// [`IpcError::TimedOut`]: step01_message_queue::IpcError::TimedOut
+    /// [`ShmError::MessageTooLong`]: crate::ShmError::MessageTooLong
+    /// [`ShmError::TimedOut`]: crate::ShmError::TimedOut
     pub fn publish(&self, text: &[u8]) -> Result<u64> {
         // EXERCISE 2.5 (15 points): Publish `text` so that no reader can ever see it half-written.
-        // HINT: refuse more than MAILBOX_CAPACITY bytes with `IpcError::MessageTooLong`.
+        // HINT: refuse more than MAILBOX_CAPACITY bytes with `ShmError::MessageTooLong`.
         // HINT: claim: move `sequence` from an even `s` to `s + 1` with compare_exchange(Acquire); retry (with a Backoff) while it is odd or another writer won.
         // HINT: then `fence(Release)`, store the bytes and `len` with Relaxed, and finally store `s + 2` with Release.
         // BEGIN EXERCISE 2.5 (stub uses: self, text)
@@ -114,10 +114,10 @@ impl Mailbox {
     /// A copy of the current message, or `None` if none was ever published. Never a torn
     /// one: a copy that a writer may have changed halfway is thrown away and made again.
     ///
-    /// Fails with [`IpcError::TimedOut`] if a writer seems stuck in the middle of a
+    /// Fails with [`ShmError::TimedOut`] if a writer seems stuck in the middle of a
     /// message (it may have been killed there).
     ///
-    /// [`IpcError::TimedOut`]: step01_message_queue::IpcError::TimedOut
+    /// [`ShmError::TimedOut`]: crate::ShmError::TimedOut
     pub fn read(&self) -> Result<Option<Message>> {
         // EXERCISE 2.6 (15 points): Copy the current message out, retrying until the copy is surely not torn.
         // HINT: load `sequence` (Acquire): 0 means no message yet; odd means a writer is busy: wait and look again.

@@ -1,38 +1,46 @@
 //! The line-oriented client: lines from stdin go to the server, the room's lines come out
 //! on stdout.
 //!
-//! In this step the client *polls*: every [`POLL_INTERVAL`] (50 ms) it takes the room's
-//! lock, copies the entries it has not seen, releases the lock and prints them; while lines
-//! are arriving, or its own are on their way, it looks every [`BUSY_POLL_INTERVAL`] (5 ms).
-//! An idle room's line therefore shows up at most 50 ms (plus scheduling) after the server
-//! appended it; step 7 replaces the polling with a futex wake-up and measures the
-//! difference.
+//! A thread reads stdin and hands each line over a channel, so the main loop never blocks
+//! on the keyboard. The main loop waits on that channel for at most the poll interval, so
+//! a typed line is sent the moment it arrives; between lines, it *polls* the ring: every
+//! [`POLL_INTERVAL`] (50 ms) it takes the room's lock, copies the entries it has not seen,
+//! releases the lock and prints them; while lines are arriving, or its own are on their
+//! way, it looks every [`BUSY_POLL_INTERVAL`] (5 ms). Another client's line therefore
+//! shows up at most 50 ms (plus scheduling) after the server appended it; step 7 replaces
+//! the polling with a futex wake-up and measures the difference.
+//!
+//! Every turn of the loop also checks that the server lives (its `SEM_UNDO` semaphore),
+//! so a client whose server was killed says so and exits, whatever it was doing.
 
+use std::collections::VecDeque;
 use std::io::BufRead;
-use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
 use step01_message_queue::{MessageQueue, TypeFilter};
+use step02_shared_memory::{Backoff, ShmError};
 use step03_protocol::layout::EntryKind;
 use step03_protocol::routing::{SERVER_MTYPE, reply_mtype};
-use step03_protocol::{Name, Reply, Request, Text, describe};
+use step03_protocol::{Name, Reply, Request, describe};
 
+use crate::command::{COMMANDS, Command};
+use crate::error::{ChatError, Result};
 use crate::format;
 use crate::objects::RoomObjects;
 use crate::ring::Ring;
 use crate::room::Room;
-use crate::semaphore::MUTEX;
 
 // ANCHOR: constants
 /// How often an idle client looks for new lines in the ring.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// How often a busy client looks: while lines are arriving or its own are on their way.
 pub const BUSY_POLL_INTERVAL: Duration = Duration::from_millis(5);
-/// The most lines a client sends before it has seen them come back. The ring keeps only
-/// `RING_CAPACITY` entries, so unbounded senders could lap a reader between two polls;
-/// this flow control keeps the entries in flight well below that.
+/// Flow control: the most lines a client sends before it has seen them come back, and
+/// also the most it sends in any one [`POLL_INTERVAL`]. The ring keeps only
+/// `RING_CAPACITY` (256) entries, and an idle reader looks at it once per interval, so
+/// unpaced senders could lap it between two looks; paced, 32 busy senders still cannot.
 pub const MAX_IN_FLIGHT: usize = 8;
 /// How long the client waits for the server to answer its join.
 pub const JOIN_TIMEOUT: Duration = Duration::from_secs(3);
@@ -44,6 +52,8 @@ pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A client that has joined a room.
 pub struct Client {
+    /// The room.
+    room: Room,
     /// The room's objects.
     objects: RoomObjects,
     /// Our pid: our mailbox on the queue.
@@ -52,6 +62,9 @@ pub struct Client {
     last_seq: u64,
     /// Lines we sent that we have not seen in the ring yet.
     unseen_own: usize,
+    /// When we sent our last lines, at most [`MAX_IN_FLIGHT`] of them within the last
+    /// [`POLL_INTERVAL`]: the pace of our sending.
+    recent_sends: VecDeque<Instant>,
 }
 
 /// What the stdin thread hands to the main loop.
@@ -64,19 +77,32 @@ enum Input {
     End,
 }
 
+/// Whether the chat goes on after a line or a reply.
+#[derive(Debug, PartialEq, Eq)]
+enum Flow {
+    /// Keep going.
+    Continue,
+    /// Leave the room (`/quit`).
+    Quit,
+    /// The server said goodbye.
+    Bye,
+}
+
 impl Client {
     // ANCHOR: client_join
     /// Opens the room and joins it as `name`; fails with the server's reason if refused.
-    pub fn join(room: &Room, name: &str) -> anyhow::Result<Client> {
-        let name = Name::new(name).with_context(|| format!("cannot join as {name:?}"))?;
+    pub fn join(room: &Room, name: &str) -> Result<Client> {
+        let name = Name::new(name)?;
         let objects = RoomObjects::open(room)?;
         let pid = std::process::id() as i32;
         reply_mtype(pid)?;
         let client = Client {
+            room: room.clone(),
             objects,
             pid,
             last_seq: 0,
             unseen_own: 0,
+            recent_sends: VecDeque::new(),
         };
         // A process that had our pid before us may have left replies behind: clear them,
         // so the first reply we read is the answer to our own join.
@@ -85,66 +111,68 @@ impl Client {
             pid,
             name: name.clone(),
         })?;
-        let deadline = Instant::now() + JOIN_TIMEOUT;
+        let mut backoff = Backoff::new(JOIN_TIMEOUT);
         loop {
             match client.mailbox()? {
                 Some(Reply::Welcome { .. }) => break,
-                Some(Reply::Rejected { detail, .. }) => {
-                    bail!("the server refused to let {name} join: {detail}")
+                Some(Reply::Rejected { reason, detail }) => {
+                    return Err(ChatError::Refused { reason, detail });
                 }
                 Some(other) => {
                     eprintln!("ignoring an unexpected reply: {}", describe::reply(&other))
                 }
-                None if Instant::now() >= deadline => bail!(
-                    "no answer from the server of room {room} within {} s (is it running?)",
-                    JOIN_TIMEOUT.as_secs()
-                ),
-                None => thread::sleep(Duration::from_millis(10)),
+                None => {
+                    client.check_server()?;
+                    backoff.wait(|| format!("the server of room {room} to answer the join"))?;
+                }
             }
         }
         eprintln!(
-            "joined room {room} as {name}; type a line to send it; /who, /msg NAME TEXT, /quit or Ctrl-D to leave"
+            "joined room {room} as {name}; type a line to send it; {COMMANDS} or Ctrl-D to leave"
         );
         Ok(client)
     }
     // ANCHOR_END: client_join
 
+    /// Fails with [`ChatError::ServerGone`] if the server no longer runs.
+    fn check_server(&self) -> Result<()> {
+        if self.objects.server_alive() {
+            Ok(())
+        } else {
+            Err(ChatError::ServerGone {
+                room: self.room.to_string(),
+            })
+        }
+    }
+
     // ANCHOR: send
-    /// Sends a request to the server, retrying while the queue is full (up to [`SEND_TIMEOUT`]).
-    fn send(&self, request: &Request) -> anyhow::Result<()> {
+    /// Sends a request to the server, retrying while the queue is full (up to
+    /// [`SEND_TIMEOUT`], and only while the server lives).
+    fn send(&self, request: &Request) -> Result<()> {
         let bytes = request.encode();
-        let deadline = Instant::now() + SEND_TIMEOUT;
-        let mut pause = Duration::from_millis(1);
-        while !self
-            .queue()
-            .try_send(SERVER_MTYPE, &bytes)
-            .context("the server is gone")?
-        {
-            if Instant::now() >= deadline {
-                bail!(
-                    "the room's queue stayed full for {} s: the server is not keeping up",
-                    SEND_TIMEOUT.as_secs()
-                );
-            }
-            thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(100));
+        let mut backoff = Backoff::new(SEND_TIMEOUT);
+        while !self.queue().try_send(SERVER_MTYPE, &bytes)? {
+            self.check_server()?;
+            backoff.wait(String::new).map_err(|error| match error {
+                ShmError::TimedOut { waited, .. } => ChatError::QueueFull { waited },
+                error => error.into(),
+            })?;
         }
         Ok(())
     }
     // ANCHOR_END: send
 
     /// The queue.
-    fn queue(&self) -> MessageQueue {
-        self.objects.queue
+    fn queue(&self) -> &MessageQueue {
+        self.objects.queue()
     }
 
     /// Takes one reply out of our mailbox, if there is one. A reply that does not decode is
     /// reported and skipped.
-    fn mailbox(&self) -> anyhow::Result<Option<Reply>> {
+    fn mailbox(&self) -> Result<Option<Reply>> {
         let message = self
             .queue()
-            .try_receive(TypeFilter::Exactly(i64::from(self.pid)))
-            .context("the room's queue is gone: the server has stopped")?;
+            .try_receive(TypeFilter::Exactly(i64::from(self.pid)))?;
         match message.map(|m| Reply::decode(&m.payload)) {
             None => Ok(None),
             Some(Ok(reply)) => Ok(Some(reply)),
@@ -157,14 +185,10 @@ impl Client {
 
     // ANCHOR: print_new
     /// Prints every entry the ring holds that we have not printed yet; returns how many.
-    pub fn print_new(&mut self) -> anyhow::Result<usize> {
+    pub fn print_new(&mut self) -> Result<usize> {
         let batch = {
-            let held = self
-                .objects
-                .semaphores
-                .lock(MUTEX)
-                .context("cannot take the room's lock")?;
-            Ring::new(self.objects.state()).read_since(&held, self.last_seq)
+            let held = self.objects.lock()?;
+            Ring::new(&held).read_since(self.last_seq)
         };
         if batch.missed > 0 {
             println!("{}", format::missed(batch.missed, self.last_seq == 0));
@@ -181,8 +205,8 @@ impl Client {
     // ANCHOR_END: print_new
 
     /// Test hook: takes the room's lock and never gives it back (until killed).
-    pub fn hold_lock_forever(&self) -> anyhow::Result<()> {
-        let _held = self.objects.semaphores.lock(MUTEX)?;
+    pub fn hold_lock_forever(&self) -> Result<()> {
+        let _held = self.objects.lock()?;
         eprintln!("holding the room's lock until killed (test hold point)");
         loop {
             thread::sleep(Duration::from_secs(3600));
@@ -191,105 +215,130 @@ impl Client {
 
     // ANCHOR: run
     /// Runs the chat: history first, then stdin lines out and room lines in, until
-    /// `/quit`, end of input, or the server's goodbye.
-    pub fn run(mut self) -> anyhow::Result<()> {
+    /// `/quit`, end of input, or the server's goodbye. Fails if the server dies, and, at
+    /// end of input, if some of our lines never showed up in the room.
+    pub fn run(mut self) -> Result<()> {
         let input = spawn_stdin_reader();
         self.print_new()?;
+        // Set at end of input: until when we wait for our last lines to come back.
         let mut ending: Option<Instant> = None;
+        // An input that arrived while we waited, to handle first.
+        let mut arrived: Option<Input> = None;
         loop {
-            while self.unseen_own < MAX_IN_FLIGHT {
-                match input.try_recv() {
-                    Ok(Input::Line(line)) if line.trim() == "/quit" => return self.leave(),
-                    Ok(Input::Line(line)) => self.command(&line)?,
+            self.check_server()?;
+            while ending.is_none() && self.may_send() {
+                let next = arrived.take().ok_or(TryRecvError::Empty);
+                match next.or_else(|_| input.try_recv()) {
+                    Ok(Input::Line(line)) => {
+                        if self.typed(&line)? == Flow::Quit {
+                            return self.leave();
+                        }
+                    }
                     Ok(Input::NotUtf8) => eprintln!("that line is not valid UTF-8: not sent"),
                     Ok(Input::End) | Err(TryRecvError::Disconnected) => {
-                        ending.get_or_insert(Instant::now() + DRAIN_TIMEOUT);
-                        break;
+                        ending = Some(Instant::now() + DRAIN_TIMEOUT)
                     }
                     Err(TryRecvError::Empty) => break,
                 }
             }
             while let Some(reply) = self.mailbox()? {
-                match reply {
-                    Reply::Bye { reason } => {
-                        println!("* the server said goodbye: {reason}");
-                        return Ok(());
-                    }
-                    Reply::Rejected { detail, .. } => eprintln!("the server refused: {detail}"),
-                    Reply::Private {
-                        from,
-                        time_ms,
-                        text,
-                    } => {
-                        println!("[{}] *{from}* {text}", format::clock(time_ms))
-                    }
-                    Reply::Who { names } => {
-                        let names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
-                        println!("* online: {}", names.join(", "))
-                    }
-                    Reply::Welcome { .. } => {}
+                if self.received(reply) == Flow::Bye {
+                    return Ok(());
                 }
             }
             let printed = self.print_new()?;
             // At end of input, leave once our own lines have come back (or after a while).
-            if let Some(deadline) = ending
-                && (self.unseen_own == 0 || Instant::now() >= deadline)
-            {
-                return self.leave();
+            if let Some(deadline) = ending {
+                if self.unseen_own == 0 {
+                    return self.leave();
+                }
+                if Instant::now() >= deadline {
+                    let count = self.unseen_own;
+                    // Leaving may fail too (the queue may be full): the lost lines are the news.
+                    let _ = self.leave();
+                    return Err(ChatError::Undelivered { count });
+                }
             }
-            let busy = printed > 0 || self.unseen_own > 0;
-            thread::sleep(if busy {
-                BUSY_POLL_INTERVAL
+            if printed > 0 || self.unseen_own > 0 || ending.is_some() || !self.may_send() {
+                // Busy: look again soon. Sleeping here also paces a fast sender (a pipe)
+                // to MAX_IN_FLIGHT lines per look, so that idle readers keep up.
+                thread::sleep(BUSY_POLL_INTERVAL);
             } else {
-                POLL_INTERVAL
-            });
+                // Idle: wait for the next typed line, which goes out the moment it
+                // arrives, or for the next look at the ring, whichever comes first.
+                match input.recv_timeout(POLL_INTERVAL) {
+                    Ok(next) => arrived = Some(next),
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => arrived = Some(Input::End),
+                }
+            }
         }
     }
     // ANCHOR_END: run
 
-    /// Handles one line of input: `/who`, `/msg NAME TEXT`, or a line to say.
-    fn command(&mut self, line: &str) -> anyhow::Result<()> {
-        let pid = self.pid;
-        if line.trim() == "/who" {
-            return self.send(&Request::Who { pid });
+    /// Whether flow control lets us send another line now: fewer than [`MAX_IN_FLIGHT`]
+    /// of ours are on their way, and fewer than that went out in the last
+    /// [`POLL_INTERVAL`].
+    fn may_send(&mut self) -> bool {
+        let now = Instant::now();
+        while self
+            .recent_sends
+            .front()
+            .is_some_and(|sent| now.duration_since(*sent) >= POLL_INTERVAL)
+        {
+            self.recent_sends.pop_front();
         }
-        if let Some(rest) = line.strip_prefix("/msg ") {
-            let (to, text) = rest
-                .trim_start()
-                .split_once(' ')
-                .unwrap_or((rest.trim(), ""));
-            match (Name::new(to), Text::new(text)) {
-                (Ok(to), Ok(text)) => return self.send(&Request::Private { pid, to, text }),
-                (Err(error), _) => eprintln!("not sent: {error}"),
-                (_, Err(error)) => eprintln!("not sent: {error} (usage: /msg NAME TEXT)"),
-            }
-            return Ok(());
-        }
-        self.say(line)
+        self.unseen_own < MAX_IN_FLIGHT && self.recent_sends.len() < MAX_IN_FLIGHT
     }
 
-    // ANCHOR: say
-    /// Validates a line and sends it; an invalid line is reported and not sent.
-    fn say(&mut self, line: &str) -> anyhow::Result<()> {
-        if line.is_empty() {
-            return Ok(());
-        }
-        match Text::new(line) {
-            Ok(text) => {
-                self.send(&Request::Say {
-                    pid: self.pid,
-                    text,
-                })?;
+    // ANCHOR: typed
+    /// Handles one typed line: parse it, then send it (or explain why not).
+    fn typed(&mut self, line: &str) -> Result<Flow> {
+        let pid = self.pid;
+        match Command::parse(line) {
+            Ok(None) => {}
+            Ok(Some(Command::Quit)) => return Ok(Flow::Quit),
+            Ok(Some(Command::Who)) => self.send(&Request::Who { pid })?,
+            Ok(Some(Command::Say(text))) => {
+                self.send(&Request::Say { pid, text })?;
                 self.unseen_own += 1;
+                self.recent_sends.push_back(Instant::now());
+            }
+            Ok(Some(Command::Msg { to, text })) => {
+                // A private line never enters the ring, so the client echoes it itself.
+                println!("{}", format::private_to(&to, format::now_ms(), &text));
+                self.send(&Request::Private { pid, to, text })?;
             }
             Err(error) => eprintln!("not sent: {error}"),
         }
-        Ok(())
+        Ok(Flow::Continue)
     }
-    // ANCHOR_END: say
+    // ANCHOR_END: typed
+
+    /// Handles one reply from our mailbox.
+    fn received(&self, reply: Reply) -> Flow {
+        match reply {
+            Reply::Bye { reason } => {
+                println!("* the server said goodbye: {reason}");
+                return Flow::Bye;
+            }
+            Reply::Rejected { detail, .. } => eprintln!("the server refused: {detail}"),
+            Reply::Private {
+                from,
+                time_ms,
+                text,
+            } => println!("{}", format::private_from(&from, time_ms, &text)),
+            Reply::Who { names } => {
+                let names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
+                println!("* online: {}", names.join(", "))
+            }
+            Reply::Welcome { .. } => {}
+        }
+        Flow::Continue
+    }
 
     /// Tells the server we leave.
-    fn leave(self) -> anyhow::Result<()> {
+    fn leave(self) -> Result<()> {
         self.send(&Request::Leave { pid: self.pid })
     }
 }

@@ -2,6 +2,7 @@
 //! `[14:03:07] * alice joined` for notices. Stable, so scripts and tests can read them.
 
 use step03_protocol::layout::EntryKind;
+use step03_protocol::{Name, Text};
 
 use crate::ring::Entry;
 
@@ -30,6 +31,26 @@ pub fn line(entry: &Entry) -> String {
         EntryKind::Leave => format!("[{time}] * {name} left"),
         EntryKind::Lost => format!("[{time}] * {name} was disconnected"),
     }
+}
+
+/// A private line received from `from`: `[14:03:07] *alice* psst`.
+pub fn private_from(from: &Name, time_ms: i64, text: &Text) -> String {
+    format!(
+        "[{}] *{}* {}",
+        clock(time_ms),
+        printable(from.as_str()),
+        printable(text.as_str())
+    )
+}
+
+/// The sender's own echo of a private line to `to`: `[14:03:07] -> *bob* psst`.
+pub fn private_to(to: &Name, time_ms: i64, text: &Text) -> String {
+    format!(
+        "[{}] -> *{}* {}",
+        clock(time_ms),
+        printable(to.as_str()),
+        printable(text.as_str())
+    )
 }
 
 /// `text` with control characters replaced by `?`. The server validates every text, but

@@ -11,9 +11,10 @@ use std::num::NonZeroU8;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use step01_message_queue::Key;
 use step03_protocol::routing::{QUEUE_PROJ, SEGMENT_PROJ, SEMAPHORE_PROJ};
+
+use crate::error::{ChatError, Result};
 
 /// A chat room, identified by its directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,36 +44,39 @@ impl Room {
     }
 
     /// Creates the directory (and its parents) if missing, readable by its owner only.
-    pub fn create_dir(&self) -> anyhow::Result<()> {
+    pub fn create_dir(&self) -> Result<()> {
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(&self.dir)
-            .with_context(|| format!("cannot create the room directory {}", self.dir.display()))
+            .map_err(|cause| ChatError::RoomDir {
+                dir: self.dir.clone(),
+                cause,
+            })
     }
 
     /// The key of the room's message queue.
-    pub fn queue_key(&self) -> anyhow::Result<Key> {
+    pub fn queue_key(&self) -> Result<Key> {
         self.key(QUEUE_PROJ)
     }
 
     /// The key of the room's shared-memory segment.
-    pub fn segment_key(&self) -> anyhow::Result<Key> {
+    pub fn segment_key(&self) -> Result<Key> {
         self.key(SEGMENT_PROJ)
     }
 
     /// The key of the room's semaphore set.
-    pub fn semaphore_key(&self) -> anyhow::Result<Key> {
+    pub fn semaphore_key(&self) -> Result<Key> {
         self.key(SEMAPHORE_PROJ)
     }
 
     /// `ftok(room, proj)`, with an error that says the room does not exist.
-    fn key(&self, proj: NonZeroU8) -> anyhow::Result<Key> {
-        Key::from_path(&self.dir, proj).with_context(|| {
-            format!(
-                "no room at {} (start a server there first)",
-                self.dir.display()
-            )
+    fn key(&self, proj: NonZeroU8) -> Result<Key> {
+        Key::from_path(&self.dir, proj).map_err(|error| match error {
+            error if error.is_not_found() => ChatError::NoRoom {
+                dir: self.dir.clone(),
+            },
+            error => error.into(),
         })
     }
 }

@@ -14,41 +14,75 @@
 //! a mutex of 0 and block. The classic answer (Stevens, UNP vol. 2): the creator performs
 //! one `semop` after `SETVAL`, which sets the set's `sem_otime`; openers wait until
 //! `sem_otime` is non-zero before using the set.
+//!
+//! **A mutex that owns its data.** [`SemaphoreMutex`] is shaped like `std::sync::Mutex`:
+//! it holds the semaphore *and* the shared state it guards, and [`SemaphoreMutex::lock`]
+//! hands out a guard that dereferences to that state. Code that needs the lock held (the
+//! ring) takes the guard, so holding it proves that *this* room's lock is held, not some
+//! other semaphore's.
 
-use std::time::{Duration, Instant};
+use std::ops::Deref;
+use std::time::Duration;
 
 use libc::c_int;
-use step01_message_queue::Key;
-use step01_message_queue::error::{IpcError, Result, retry_on_eintr};
+use step01_message_queue::error::retry_on_eintr;
+use step01_message_queue::{CreationMode, IpcKind, IpcObject, Key};
+use step02_shared_memory::{Backoff, SharedSafe, Typed};
+
+use crate::error::Result;
 
 /// Index of the semaphore that guards the shared ring (and presence table).
 pub const MUTEX: u16 = 0;
-/// Index of the semaphore the server raises while it lives (step 6 reads it).
+/// Index of the semaphore the server raises while it lives: 0 means it is gone.
 pub const SERVER_ALIVE: u16 = 1;
 /// How many semaphores a room's set has.
 pub const COUNT: c_int = 2;
 
-/// A handle on a System V semaphore set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+// ANCHOR: sem_kind
+/// The kind of a semaphore set, for [`IpcObject`]: removed with `semctl(IPC_RMID)`.
+#[derive(Debug)]
+pub enum Sem {}
+
+impl IpcKind for Sem {
+    const NAME: &'static str = "semaphore set";
+    const IPCRM_OPTION: &'static str = "-S";
+
+    fn remove_id(id: c_int) -> step01_message_queue::Result<()> {
+        // SAFETY: IPC_RMID ignores the variadic argument.
+        retry_on_eintr("semctl(IPC_RMID)", || unsafe {
+            libc::semctl(id, 0, libc::IPC_RMID)
+        })?;
+        Ok(())
+    }
+}
+// ANCHOR_END: sem_kind
+
+/// A handle on a System V semaphore set; like every handle of the course, the one that
+/// created the set removes it when dropped.
+#[derive(Debug)]
 pub struct SemaphoreSet {
-    /// The id returned by `semget`.
-    id: c_int,
+    /// The id and key, and whether this handle removes the set.
+    object: IpcObject<Sem>,
 }
 
 impl SemaphoreSet {
     // ANCHOR: create
-    /// Creates a new set of [`COUNT`] semaphores for `key` (fails with `EEXIST` if the key
-    /// has one), sets the mutex to 1, and marks the set initialised (see the module docs).
-    pub fn create(key: Key, mode: u32) -> Result<SemaphoreSet> {
-        let flags = libc::IPC_CREAT | libc::IPC_EXCL | (mode & 0o777) as c_int;
-        // SAFETY: semget takes integers only; the kernel validates them.
-        let id = retry_on_eintr("semget", || unsafe {
-            libc::semget(key.raw(), COUNT, flags)
+    /// Creates a new set of [`COUNT`] semaphores for `key` (fails with "already exists"
+    /// if the key has one), sets the mutex to 1, and marks the set initialised (see the
+    /// module docs).
+    pub fn create(key: Key, permissions: u32) -> Result<SemaphoreSet> {
+        let object = IpcObject::get(key, CreationMode::CreateExclusive, permissions, |flags| {
+            // SAFETY: semget takes integers only; the kernel validates them.
+            retry_on_eintr("semget", || unsafe {
+                libc::semget(key.raw(), COUNT, flags)
+            })
         })?;
-        let set = SemaphoreSet { id };
+        // From here on a failure drops `set`, which removes it: it is ours.
+        let set = SemaphoreSet { object };
         set.set_value(MUTEX, 1)?;
         // A no-op on the mutex (take it, give it back) sets sem_otime: now openers may go.
-        set.lock(MUTEX)?;
+        set.op(MUTEX, -1)?;
+        set.op(MUTEX, 1)?;
         Ok(set)
     }
     // ANCHOR_END: create
@@ -57,21 +91,14 @@ impl SemaphoreSet {
     /// Opens the existing set of `key`, waiting up to `patience` for its creator to
     /// finish initialising it.
     pub fn open(key: Key, patience: Duration) -> Result<SemaphoreSet> {
-        // SAFETY: semget takes integers only; flags 0 never creates anything.
-        let id = retry_on_eintr("semget", || unsafe { libc::semget(key.raw(), 0, 0) })?;
-        let set = SemaphoreSet { id };
-        let deadline = Instant::now() + patience;
+        let object = IpcObject::get(key, CreationMode::OpenExisting, 0, |flags| {
+            // SAFETY: semget takes integers only; flags 0 never creates anything.
+            retry_on_eintr("semget", || unsafe { libc::semget(key.raw(), 0, flags) })
+        })?;
+        let set = SemaphoreSet { object };
+        let mut backoff = Backoff::new(patience);
         while set.last_op_time()? == 0 {
-            if Instant::now() >= deadline {
-                return Err(IpcError::Sys {
-                    call: "semget",
-                    cause: std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        "the semaphore set was never initialised by its creator",
-                    ),
-                });
-            }
-            std::thread::sleep(Duration::from_millis(10));
+            backoff.wait(|| "the semaphore set's creator to initialise it".to_string())?;
         }
         Ok(set)
     }
@@ -85,7 +112,13 @@ impl SemaphoreSet {
 
     /// The set's id, as `ipcs -s` shows it.
     pub fn id(&self) -> c_int {
-        self.id
+        self.object.id()
+    }
+
+    /// Removes the set now (`semctl IPC_RMID`), owned or not; processes waiting on it
+    /// wake with `EIDRM`.
+    pub fn remove(self) -> Result<()> {
+        Ok(self.object.remove()?)
     }
 
     /// `sem_otime`: when the last `semop` happened (0 = never).
@@ -95,7 +128,7 @@ impl SemaphoreSet {
         // SAFETY: IPC_STAT writes one semid_ds through the pointer passed as the variadic
         // argument (the `buf` member of union semun); `ds` is valid and writable.
         retry_on_eintr("semctl(IPC_STAT)", || unsafe {
-            libc::semctl(self.id, 0, libc::IPC_STAT, &mut ds as *mut libc::semid_ds)
+            libc::semctl(self.id(), 0, libc::IPC_STAT, &mut ds as *mut libc::semid_ds)
         })?;
         Ok(ds.sem_otime)
     }
@@ -105,7 +138,7 @@ impl SemaphoreSet {
         // SAFETY: SETVAL reads the `val` member of union semun, an int, passed as the
         // variadic argument; no memory of ours is touched.
         retry_on_eintr("semctl(SETVAL)", || unsafe {
-            libc::semctl(self.id, c_int::from(index), libc::SETVAL, value)
+            libc::semctl(self.id(), c_int::from(index), libc::SETVAL, value)
         })?;
         Ok(())
     }
@@ -113,9 +146,9 @@ impl SemaphoreSet {
     /// The value of semaphore `index` (`semctl GETVAL`).
     pub fn value(&self, index: u16) -> Result<c_int> {
         // SAFETY: GETVAL ignores the variadic argument and returns the value.
-        retry_on_eintr("semctl(GETVAL)", || unsafe {
-            libc::semctl(self.id, c_int::from(index), libc::GETVAL)
-        })
+        Ok(retry_on_eintr("semctl(GETVAL)", || unsafe {
+            libc::semctl(self.id(), c_int::from(index), libc::GETVAL)
+        })?)
     }
 
     // ANCHOR: op
@@ -123,8 +156,8 @@ impl SemaphoreSet {
     /// process exits (`SEM_UNDO`). A negative delta waits until it can be applied.
     pub fn op(&self, index: u16, delta: i16) -> Result<()> {
         // EXERCISE 4.1 (20 points): Apply `delta` to semaphore `index` with semop(2) and SEM_UNDO.
-        // HINT: fill a `libc::sembuf { sem_num: index, sem_op: delta, sem_flg: libc::SEM_UNDO as i16 }`.
-        // HINT: semop(id, &mut op, 1) blocks while the value would go negative; retry EINTR with retry_on_eintr.
+        // HINT: semop(2) takes an array of operations; you need one, and its flag is the point of this exercise.
+        // HINT: semop blocks while the value would go negative: a signal can interrupt that wait (EINTR).
         // BEGIN EXERCISE 4.1 (stub uses: self, index, delta)
         let _ = (self, index, delta); // silences "unused" until your code uses them
         todo!(
@@ -133,40 +166,96 @@ impl SemaphoreSet {
         // END EXERCISE 4.1
     }
     // ANCHOR_END: op
+}
 
-    // ANCHOR: lock
-    /// Takes semaphore `index` as a mutex; it is given back when the guard is dropped.
-    pub fn lock(&self, index: u16) -> Result<SemaphoreGuard<'_>> {
-        self.op(index, -1)?;
-        Ok(SemaphoreGuard { set: self, index })
+// ANCHOR: mutex
+/// Shared state of type `T` and the semaphore that guards it, like a `std::sync::Mutex`
+/// whose lock is a System V semaphore (with `SEM_UNDO`) and whose data is in a segment.
+pub struct SemaphoreMutex<T: SharedSafe> {
+    /// The set that holds the semaphore.
+    set: SemaphoreSet,
+    /// Which of the set's semaphores is the lock.
+    index: u16,
+    /// The guarded state.
+    data: Typed<T>,
+}
+
+impl<T: SharedSafe> SemaphoreMutex<T> {
+    /// The state `data`, guarded by semaphore `index` of `set`.
+    pub fn new(set: SemaphoreSet, index: u16, data: Typed<T>) -> Self {
+        SemaphoreMutex { set, index, data }
     }
-    // ANCHOR_END: lock
 
-    /// Removes the set (`semctl IPC_RMID`); processes waiting on it wake with `EIDRM`.
-    pub fn remove(self) -> Result<()> {
-        // SAFETY: IPC_RMID ignores the variadic argument.
-        retry_on_eintr("semctl(IPC_RMID)", || unsafe {
-            libc::semctl(self.id, 0, libc::IPC_RMID)
-        })?;
-        Ok(())
+    /// Waits for the lock, then hands out the state; the lock is given back when the
+    /// guard is dropped (or by the kernel, should this process die holding it).
+    pub fn lock(&self) -> Result<SemaphoreGuard<'_, T>> {
+        self.set.op(self.index, -1)?;
+        Ok(SemaphoreGuard { mutex: self })
+    }
+
+    /// The state without the lock, for the fields that are read one atomic at a time
+    /// and never need the lock (a header's magic, the server's pid). Whatever must be
+    /// consistent as a whole (a ring entry) is read through [`SemaphoreMutex::lock`].
+    pub fn unlocked(&self) -> &T {
+        &self.data
+    }
+
+    /// The semaphore set (for its other semaphores).
+    pub fn semaphores(&self) -> &SemaphoreSet {
+        &self.set
+    }
+
+    /// The attachment of the state (for its segment id).
+    pub fn data(&self) -> &Typed<T> {
+        &self.data
+    }
+
+    /// Takes the mutex apart, so its set and attachment can be dropped in a chosen order.
+    pub fn into_parts(self) -> (SemaphoreSet, Typed<T>) {
+        (self.set, self.data)
     }
 }
+// ANCHOR_END: mutex
 
 // ANCHOR: guard
-/// Holds a semaphore taken with [`SemaphoreSet::lock`]; dropping it gives it back.
-#[derive(Debug)]
-pub struct SemaphoreGuard<'a> {
-    /// The set.
-    set: &'a SemaphoreSet,
-    /// Which semaphore.
-    index: u16,
+/// Holds the lock of a [`SemaphoreMutex`] and dereferences to its state; dropping it
+/// gives the lock back.
+pub struct SemaphoreGuard<'a, T: SharedSafe> {
+    /// The mutex whose lock is held.
+    mutex: &'a SemaphoreMutex<T>,
 }
 
-impl Drop for SemaphoreGuard<'_> {
+impl<T: SharedSafe> Deref for SemaphoreGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.mutex.data
+    }
+}
+
+impl<T: SharedSafe> Drop for SemaphoreGuard<'_, T> {
     fn drop(&mut self) {
         // Giving back cannot block. If the set was removed meanwhile there is nothing to
         // give back to, and SEM_UNDO bookkeeping dies with the set.
-        let _ = self.set.op(self.index, 1);
+        let _ = self.mutex.set.op(self.mutex.index, 1);
     }
 }
 // ANCHOR_END: guard
+
+impl<T: SharedSafe> std::fmt::Debug for SemaphoreMutex<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SemaphoreMutex")
+            .field("set", &self.set)
+            .field("index", &self.index)
+            .field("data", &self.data)
+            .finish()
+    }
+}
+
+impl<T: SharedSafe> std::fmt::Debug for SemaphoreGuard<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SemaphoreGuard")
+            .field("mutex", self.mutex)
+            .finish()
+    }
+}

@@ -1,72 +1,78 @@
-//! The server: owns the room's objects, registers clients, appends their lines to the ring.
+//! The server's I/O: it owns the room's objects, takes requests off the queue, lets
+//! [`Members`] decide, and carries the effects out (ring appends, replies).
 //!
 //! It is the only process that writes the ring, and it never blocks on a client: replies
 //! go out with `IPC_NOWAIT`, and a reply that does not fit in a full queue is dropped and
-//! logged (the client notices through its own timeout).
+//! logged (the client notices through its own timeout). It logs with `tracing`: joins,
+//! leaves, refusals and dropped messages at `info` and `warn`, every request at `debug`,
+//! and the text of private lines only at `trace` (`RUST_LOG=trace`), so a default log
+//! never shows them.
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
-use anyhow::Context;
 use step01_message_queue::{MessageQueue, TypeFilter};
+use step02_shared_memory::Backoff;
 use step03_protocol::layout::EntryKind;
 use step03_protocol::routing::{SERVER_MTYPE, reply_mtype};
-use step03_protocol::{Name, Reply};
+use step03_protocol::{Reply, Request, describe};
+use tracing::{debug, info, trace, warn};
 
+use crate::error::Result;
 use crate::format::now_ms;
+use crate::members::{Effect, Members};
 use crate::objects::RoomObjects;
 use crate::ring::Ring;
 use crate::room::Room;
-use crate::semaphore::MUTEX;
 
-/// Prints one line of the server's log on stderr.
-macro_rules! log {
-    ($($arg:tt)*) => { eprintln!("step04-server: {}", format!($($arg)*)) };
-}
+/// After saying goodbye, how long the server waits for clients to take their goodbyes
+/// out of the queue before it removes the queue with everything in it.
+const GOODBYE_PATIENCE: Duration = Duration::from_millis(500);
 
-/// A running server and the clients that joined.
+/// A running server: its room's objects and the members that joined.
 pub struct Server {
     /// The room it serves.
     room: Room,
-    /// The queue, segment and semaphores it created.
+    /// The queue, segment and semaphores it created (and removes when dropped).
     objects: RoomObjects,
-    /// Joined clients, by pid.
-    members: BTreeMap<i32, Name>,
+    /// Who is in the room.
+    members: Members,
 }
 
 impl Server {
     /// Creates the room's objects (failing if any already exists) and marks the server
     /// alive.
-    pub fn start(room: Room) -> anyhow::Result<Server> {
+    pub fn start(room: Room) -> Result<Server> {
         room.create_dir()?;
         let objects = RoomObjects::create(&room)?;
-        log!(
+        info!(
             "serving room {room} (queue {}, segment {}, semaphores {}); stop with Ctrl-C",
-            objects.queue.id(),
+            objects.queue().id(),
             objects.segment_id(),
-            objects.semaphores.id()
+            objects.semaphores_id()
         );
         Ok(Server {
             room,
             objects,
-            members: BTreeMap::new(),
+            members: Members::new(),
         })
     }
 
-    /// The room's queue (for the signal thread to wake us).
+    /// A handle on the room's queue that does not own it (for the signal thread to wake
+    /// the server with).
     pub fn queue(&self) -> MessageQueue {
-        self.objects.queue
+        self.objects.queue().non_owning()
     }
 
     // ANCHOR: run
-    /// Serves until `stop` is raised, then says goodbye to every client.
-    pub fn run(&mut self, stop: &AtomicBool) -> anyhow::Result<()> {
+    /// Serves until `stop` is raised. Fails if the queue can no longer be read (for
+    /// example because somebody removed it); the caller then shuts down all the same.
+    pub fn run(&mut self, stop: &AtomicBool) -> Result<()> {
         while !stop.load(Ordering::SeqCst) {
             let message = self
                 .objects
-                .queue
-                .receive(TypeFilter::Exactly(SERVER_MTYPE))
-                .context("cannot receive from the room's queue (was it removed?)")?;
+                .queue()
+                .receive(TypeFilter::Exactly(SERVER_MTYPE))?;
             if stop.load(Ordering::SeqCst) {
                 break;
             }
@@ -77,53 +83,62 @@ impl Server {
     // ANCHOR_END: run
 
     // ANCHOR: handle
-    /// Handles one message from the queue: decode it, check who sent it, act, reply.
-    /// A malformed message is logged and dropped; nothing a client sends can stop the server.
+    /// Handles one message from the queue: decode it, let the members decide, carry the
+    /// effects out. A malformed message is logged and dropped; nothing a client sends can
+    /// stop the server.
     pub fn handle(&mut self, payload: &[u8]) {
-        // EXERCISE 4.4 (25 points): Decode the request and dispatch it: join, say, private, who, leave.
-        // HINT: `Request::decode(payload)`: on error, log it and return (never panic, never exit).
-        // HINT: Join goes to `self.join`. Everything else needs a member: else reply Rejected(NotJoined).
-        // HINT: Say appends a Chat entry (`self.append`); Leave removes the member and appends a Leave entry.
-        // HINT: Who replies with the members' names; Private forwards Reply::Private to the recipient's pid.
-        // BEGIN EXERCISE 4.4 (stub uses: self, payload)
-        let _ = (self, payload); // silences "unused" until your code uses them
-        todo!(
-            "exercise 4.4 is not done yet: Decode the request and dispatch it: join, say, private, who, leave."
-        )
-        // END EXERCISE 4.4
+        let request = match Request::decode(payload) {
+            Ok(request) => request,
+            Err(error) => {
+                warn!(
+                    "dropped a malformed message of {} bytes: {error}",
+                    payload.len()
+                );
+                return;
+            }
+        };
+        log_request(&request);
+        for effect in self.members.handle(request, now_ms()) {
+            self.apply(effect);
+        }
     }
     // ANCHOR_END: handle
 
-    // ANCHOR: join
-    /// Registers `pid` as `name` if the name is free; the reply says whether it worked.
-    pub fn join(&mut self, pid: i32, name: Name) -> Reply {
-        // EXERCISE 4.5 (15 points): Accept a new member unless its pid already joined, its name is taken, or the room is full.
-        // HINT: refuse a pid that already joined (AlreadyJoined), a name a member has (NameTaken), a full room (RoomFull).
-        // HINT: on success, insert into `self.members`, append a Join entry, and return `Reply::Welcome`.
-        // BEGIN EXERCISE 4.5 (stub uses: self, pid, name)
-        let _ = (self, pid, name); // silences "unused" until your code uses them
-        todo!(
-            "exercise 4.5 is not done yet: Accept a new member unless its pid already joined, its name is taken, or the room is full."
-        )
-        // END EXERCISE 4.5
+    // ANCHOR: apply
+    /// Carries out one effect.
+    fn apply(&self, effect: Effect) {
+        match effect {
+            Effect::Append {
+                kind,
+                pid,
+                name,
+                text,
+            } => {
+                match kind {
+                    EntryKind::Join => info!("{name} joined (pid {pid})"),
+                    EntryKind::Leave => info!("{name} left (pid {pid})"),
+                    EntryKind::Chat | EntryKind::Lost => {}
+                }
+                self.append(kind, pid, name.as_str(), &text)
+            }
+            Effect::Reply { to, reply } => {
+                if let Reply::Rejected { detail, .. } = &reply {
+                    info!("refused pid {to}: {detail}");
+                }
+                self.reply(to, &reply);
+            }
+        }
     }
-    // ANCHOR_END: join
+    // ANCHOR_END: apply
 
     // ANCHOR: server_append
     /// Appends an entry to the shared ring, under the room's mutex.
-    pub fn append(&self, kind: EntryKind, pid: i32, name: &Name, text: &str) {
-        match self.objects.semaphores.lock(MUTEX) {
+    fn append(&self, kind: EntryKind, pid: i32, name: &str, text: &str) {
+        match self.objects.lock() {
             Ok(held) => {
-                Ring::new(self.objects.state()).append(
-                    &held,
-                    kind,
-                    pid,
-                    name.as_str(),
-                    text,
-                    now_ms(),
-                );
+                Ring::new(&held).append(kind, pid, name, text, now_ms());
             }
-            Err(error) => log!("cannot take the room's lock, entry dropped: {error}"),
+            Err(error) => warn!("cannot take the room's lock, entry dropped: {error}"),
         }
     }
     // ANCHOR_END: server_append
@@ -132,38 +147,54 @@ impl Server {
     /// Sends `reply` to `pid`'s mailbox without ever blocking.
     fn reply(&self, pid: i32, reply: &Reply) {
         let sent = reply_mtype(pid)
-            .map_err(anyhow::Error::from)
-            .and_then(|mtype| Ok(self.objects.queue.try_send(mtype, &reply.encode())?));
+            .map_err(crate::ChatError::from)
+            .and_then(|mtype| Ok(self.objects.queue().try_send(mtype, &reply.encode())?));
         match sent {
             Ok(true) => {}
-            Ok(false) => log!("the queue is full: reply to pid {pid} dropped"),
-            Err(error) => log!("cannot reply to pid {pid}: {error:#}"),
+            Ok(false) => warn!("the queue is full: reply to pid {pid} dropped"),
+            Err(error) => warn!("cannot reply to pid {pid}: {error}"),
         }
     }
     // ANCHOR_END: reply
 
     // ANCHOR: shutdown
     /// Says goodbye to every member and removes the room's objects.
-    pub fn shutdown(self) -> anyhow::Result<()> {
+    pub fn shutdown(self) -> Result<()> {
         let bye = Reply::Bye {
             reason: "the server is shutting down".into(),
         };
-        for &pid in self.members.keys() {
+        for pid in self.members.pids() {
             self.reply(pid, &bye);
         }
         // Give the clients a moment to take their goodbyes out of the queue before it is
-        // removed with everything in it (they poll their mailbox every 50 ms).
-        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(500);
-        while !self.members.is_empty()
-            && std::time::Instant::now() < deadline
-            && self.objects.queue.stat().is_ok_and(|s| s.messages > 0)
+        // removed with everything in it (they look at their mailbox every 50 ms).
+        let mut backoff = Backoff::new(GOODBYE_PATIENCE);
+        while !self.members.is_empty() && self.objects.queue().stat().is_ok_and(|s| s.messages > 0)
         {
-            std::thread::sleep(std::time::Duration::from_millis(10));
+            if backoff.wait(String::new).is_err() {
+                // Some client is not reading: it will notice that the server is gone.
+                break;
+            }
         }
         let room = self.room;
         self.objects.remove()?;
-        log!("removed the IPC objects of room {room}; bye");
+        info!("removed the IPC objects of room {room}; bye");
         Ok(())
     }
     // ANCHOR_END: shutdown
+}
+
+/// Logs one request: what happened at `info` or `debug`, and never the text of a private
+/// line below `trace`.
+fn log_request(request: &Request) {
+    match request {
+        Request::Private { pid, to, text } => {
+            debug!(
+                "pid {pid} sends a private line of {} bytes to {to}",
+                text.as_str().len()
+            );
+            trace!("{}", describe::request(request));
+        }
+        _ => debug!("{}", describe::request(request)),
+    }
 }

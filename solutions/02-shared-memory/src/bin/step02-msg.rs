@@ -101,7 +101,7 @@ fn main() -> ExitCode {
             eprintln!(
                 "published message #{number} ({} bytes) in segment {}",
                 text.len(),
-                attached.segment().id()
+                attached.segment_id()
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -119,7 +119,7 @@ fn main() -> ExitCode {
                     None if !wait => {
                         eprintln!(
                             "no message in the mailbox yet (segment {})",
-                            attached.segment().id()
+                            attached.segment_id()
                         );
                         return Ok(ExitCode::from(EXIT_NO_MESSAGE));
                     }
@@ -142,7 +142,7 @@ fn main() -> ExitCode {
             }
             eprintln!(
                 "published test messages 1 to {count} in segment {}",
-                attached.segment().id()
+                attached.segment_id()
             );
             Ok(ExitCode::SUCCESS)
         }

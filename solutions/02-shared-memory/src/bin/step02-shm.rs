@@ -80,7 +80,9 @@ fn main() -> ExitCode {
     run_main("step02-shm", || {
         match Args::parse().command {
             Command::Create { segment, size } => {
-                let segment = segment.name(Mailbox::PROJ_ID)?.create(size)?;
+                let mut segment = segment.name(Mailbox::PROJ_ID)?.create(size)?;
+                // The point of `create` is a segment that outlives this command.
+                segment.release_ownership();
                 eprintln!(
                     "created segment {} of {size} bytes (key {})",
                     segment.id(),

@@ -1,15 +1,19 @@
 //! The chat server of step 4: creates a room's queue, shared ring and semaphores, serves
 //! clients until SIGINT/SIGTERM, then removes everything it created.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Parser;
 use step01_message_queue::cli::run_main;
 use step04_chat::server::Server;
 use step04_chat::{Room, signals};
+use tracing_subscriber::EnvFilter;
 
-/// Serve a chat room until Ctrl-C.
+/// Serve a chat room until Ctrl-C. The log goes to stderr; RUST_LOG sets its detail
+/// (info by default; debug shows every public line; trace also private ones).
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {
@@ -23,7 +27,8 @@ fn main() -> ExitCode {
     run_main("step04-server", || {
         let args = Args::parse();
         // Before any thread exists, so that every thread inherits the blocked mask.
-        signals::block_stop_signals()?;
+        signals::block_stop_signals().context("cannot block SIGINT/SIGTERM")?;
+        init_logging();
         let mut server = Server::start(Room::new(args.room))?;
         let stop = signals::watch(server.queue());
         let served = server.run(&stop);
@@ -33,3 +38,15 @@ fn main() -> ExitCode {
     })
 }
 // ANCHOR_END: main
+
+/// Logs to stderr as `step04-server: INFO message`, at the level RUST_LOG asks for.
+fn init_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
+        .without_time()
+        .init();
+}
