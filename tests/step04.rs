@@ -23,7 +23,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "a_client_killed_holding_the_lock_does_not_block_the_room",
                 exercise: "4.1",
-                points: 12,
+                points: 8,
                 seconds: 60,
                 hint: "semop with sem_flg = SEM_UNDO: the kernel undoes the adjustment of a process that dies, \
                        so a client killed while holding the mutex releases it.",
@@ -32,7 +32,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "semaphores_are_balanced_and_undone_when_the_server_dies",
                 exercise: "4.1",
-                points: 8,
+                points: 5,
                 seconds: 60,
                 hint: "Each lock (-1) must be matched by an unlock (+1); with SEM_UNDO the server's +1 on the \
                        'alive' semaphore is undone by the kernel when it is killed.",
@@ -59,7 +59,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "a_late_joiner_sees_the_history_in_the_ring",
                 exercise: "4.3",
-                points: 10,
+                points: 8,
                 seconds: 60,
                 hint: "read_since(0) must return every entry the ring still holds, oldest first.",
                 run: a_late_joiner_sees_the_history_in_the_ring,
@@ -67,7 +67,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "past_capacity_the_oldest_entries_are_dropped_and_counted",
                 exercise: "4.3",
-                points: 10,
+                points: 8,
                 seconds: 90,
                 hint: "Only the newest RING_CAPACITY entries are kept: start at max(after + 1, newest - 255) and \
                        count the skipped ones in `missed`.",
@@ -76,7 +76,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "three_clients_see_every_line_in_the_same_order",
                 exercise: "4.4",
-                points: 5,
+                points: 4,
                 seconds: 60,
                 hint: "A Say from a member must be appended to the ring as a Chat entry with the member's name.",
                 run: three_clients_see_every_line_in_the_same_order,
@@ -84,7 +84,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "an_over_long_line_is_refused_before_sending",
                 exercise: "4.4",
-                points: 3,
+                points: 2,
                 seconds: 60,
                 hint: "The client validates with Text::new before sending; the server must keep serving the \
                        lines that follow.",
@@ -93,7 +93,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "malformed_queue_messages_are_dropped_and_chat_continues",
                 exercise: "4.4",
-                points: 6,
+                points: 5,
                 seconds: 60,
                 hint: "On a decode error, log and return; a request from a pid that never joined gets \
                        Rejected(NotJoined) and changes nothing.",
@@ -120,7 +120,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "the_server_never_blocks_on_a_client_that_stopped_reading",
                 exercise: "4.4",
-                points: 4,
+                points: 3,
                 seconds: 60,
                 hint: "Reply with self.reply (try_send, IPC_NOWAIT): a client that stops reading its mailbox \
                        must never stop the server.",
@@ -150,6 +150,46 @@ fn main() -> std::process::ExitCode {
                 seconds: 60,
                 hint: "Leave must remove the member, so its name can be used again.",
                 run: leaving_frees_the_name,
+            },
+            Test {
+                name: "a_client_whose_server_was_killed_says_so_and_exits",
+                exercise: "4.1",
+                points: 4,
+                seconds: 60,
+                hint: "The server raises its 'alive' semaphore with SEM_UNDO (your semop, exercise 4.1): the kernel lowers it again when the server dies, and that is how clients notice.",
+                run: a_client_whose_server_was_killed_says_so_and_exits,
+            },
+            Test {
+                name: "a_server_whose_queue_is_removed_leaves_nothing_behind",
+                exercise: "4.1",
+                points: 3,
+                seconds: 60,
+                hint: "The server's semaphore set is created and initialised with your semop (exercise 4.1); it must also be removed when the server stops for any reason.",
+                run: a_server_whose_queue_is_removed_leaves_nothing_behind,
+            },
+            Test {
+                name: "a_piped_client_whose_lines_never_came_back_exits_with_an_error",
+                exercise: "4.3",
+                points: 4,
+                seconds: 60,
+                hint: "A client counts its own lines as delivered when read_since (exercise 4.3) hands them back from the ring.",
+                run: a_piped_client_whose_lines_never_came_back_exits_with_an_error,
+            },
+            Test {
+                name: "a_typed_line_is_sent_at_once_not_at_the_next_look",
+                exercise: "4.4",
+                points: 2,
+                seconds: 60,
+                hint: "A Say request must become a Chat entry at once (exercise 4.4): the client sends each line the moment it is typed.",
+                run: a_typed_line_is_sent_at_once_not_at_the_next_look,
+            },
+            Test {
+                name: "unknown_commands_are_refused_and_never_broadcast",
+                exercise: "4.4",
+                points: 2,
+                seconds: 60,
+                hint: "Only a Say request becomes a Chat entry (exercise 4.4); the client refuses unknown /commands before sending.",
+                run: unknown_commands_are_refused_and_never_broadcast,
             },
         ],
     )
@@ -735,7 +775,7 @@ fn leaving_frees_the_name(sb: &mut Sandbox) -> Result<()> {
 }
 
 fn who_lists_members_and_private_lines_reach_only_their_recipient(sb: &mut Sandbox) -> Result<()> {
-    let _server = start_server(sb)?;
+    let server = start_server(sb)?;
     let mut bob = join(sb, "bob")?;
     let mut carol = join(sb, "carol")?;
     let mut alice = join(sb, "alice")?;
@@ -750,6 +790,11 @@ fn who_lists_members_and_private_lines_reach_only_their_recipient(sb: &mut Sandb
         Duration::from_secs(10),
         "alice's private line \"*alice* psst, bob\"",
         |o| o.contains("*alice* psst, bob"),
+    )?;
+    alice.wait_for_stdout(
+        Duration::from_secs(10),
+        "alice's own echo of her private line, \"-> *bob* psst, bob\"",
+        |o| o.contains("-> *bob* psst, bob"),
     )?;
     say(&mut alice, "/msg nobody hello?")?;
     eventually(
@@ -774,6 +819,11 @@ fn who_lists_members_and_private_lines_reach_only_their_recipient(sb: &mut Sandb
         "\"* online: alice, bob\" after carol left",
         |o| o.contains("* online: alice, bob\n"),
     )?;
+    ensure!(
+        !server.stderr_text().contains("psst"),
+        "at its default log level the server must not log the text of private lines: {}",
+        harness::sandbox::excerpt(&server.stderr_text())
+    );
     Ok(())
 }
 
@@ -861,6 +911,131 @@ fn a_second_join_and_a_full_room_are_refused(sb: &mut Sandbox) -> Result<()> {
             .is_some_and(|b| b.starts_with(&[0x01, 0x82, 0x02])),
         "with 64 members the room is full: the 65th join must get Rejected(RoomFull) (bytes 01 82 02 ...); \
          its mailbox held {refused:?}"
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- a dead or stopped server
+
+fn a_client_whose_server_was_killed_says_so_and_exits(sb: &mut Sandbox) -> Result<()> {
+    let server = start_server(sb)?;
+    let mut alice = join(sb, "alice")?;
+    // A stopped server takes nothing off the queue: alice's lines pile up in flight (more
+    // than her flow control lets out), so she is waiting for them when the server dies.
+    server.signal(libc::SIGSTOP);
+    for i in 0..12 {
+        say(&mut alice, &format!("into the void {i}"))?;
+    }
+    sleep(Duration::from_millis(300));
+    server.signal(libc::SIGKILL);
+    server.signal(libc::SIGCONT);
+    let out = alice.wait(Duration::from_secs(15)).context(
+        "a client whose server was killed must notice it (the 'alive' semaphore drops to 0) \
+         and exit on its own",
+    )?;
+    ensure!(
+        !out.success() && out.stderr_text().contains("is gone"),
+        "alice should exit with an error saying the server is gone: {}",
+        out.describe()
+    );
+    Ok(())
+}
+
+fn a_server_whose_queue_is_removed_leaves_nothing_behind(sb: &mut Sandbox) -> Result<()> {
+    let mut server = start_server(sb)?;
+    let _alice = join(sb, "alice")?;
+    let (queue, segment, semaphores) = keys(sb);
+    let id = ipc::find(ipc::Kind::Queue, queue).context("the room has no queue")?;
+    ipc::remove(ipc::Kind::Queue, id);
+    let out = server
+        .wait(Duration::from_secs(10))
+        .context("a server whose queue was removed must stop")?;
+    ensure!(
+        !out.success(),
+        "a server that lost its queue should exit with an error: {}",
+        out.describe()
+    );
+    let left: Vec<&str> = [
+        (ipc::Kind::Segment, segment, "segment"),
+        (ipc::Kind::Semaphores, semaphores, "semaphore set"),
+    ]
+    .iter()
+    .filter(|(kind, key, _)| ipc::find(*kind, *key).is_some())
+    .map(|(_, _, what)| *what)
+    .collect();
+    ensure!(
+        left.is_empty(),
+        "the server's {} outlived it: a server must remove what it created however it stops \
+         (short of SIGKILL)",
+        left.join(" and ")
+    );
+    Ok(())
+}
+
+fn a_piped_client_whose_lines_never_came_back_exits_with_an_error(sb: &mut Sandbox) -> Result<()> {
+    let server = start_server(sb)?;
+    let mut alice = join(sb, "alice")?;
+    // alice's two lines reach the queue, but the stopped server never appends them.
+    server.signal(libc::SIGSTOP);
+    say(&mut alice, "one")?;
+    say(&mut alice, "two")?;
+    alice.close_stdin();
+    let out = alice.wait(Duration::from_secs(20));
+    server.signal(libc::SIGCONT);
+    let out = out.context("a client at end of input must give up on its lines after a while")?;
+    ensure!(
+        !out.success() && out.stderr_text().contains("2 line(s)"),
+        "a client whose 2 lines never showed up in the room must exit with an error that says \
+         how many were lost (\"2 line(s) ...\"): {}",
+        out.describe()
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- typing
+
+fn a_typed_line_is_sent_at_once_not_at_the_next_look(sb: &mut Sandbox) -> Result<()> {
+    let _server = start_server(sb)?;
+    // alice looks at the ring only every 20 s while idle: a client that sent typed lines
+    // only when it looks would hold hers back for that long.
+    let mut alice = spawn_client(sb, "alice", &["--poll-interval-ms-for-test", "20000"])?;
+    let mut bob = join(sb, "bob")?;
+    eventually(Duration::from_secs(10), "alice should have joined", || {
+        alice.stderr_text().contains("joined room")
+    })?;
+    sleep(Duration::from_millis(300));
+    let typed = Instant::now();
+    say(&mut alice, "right away")?;
+    let lines = wait_for_chat(&mut bob, 1)?;
+    ensure!(
+        lines == ["<alice> right away"] && typed.elapsed() < Duration::from_secs(10),
+        "bob should see alice's line long before her next look at the ring; saw {lines:?} \
+         after {:?}",
+        typed.elapsed()
+    );
+    Ok(())
+}
+
+fn unknown_commands_are_refused_and_never_broadcast(sb: &mut Sandbox) -> Result<()> {
+    let _server = start_server(sb)?;
+    let mut alice = join(sb, "alice")?;
+    let mut bob = join(sb, "bob")?;
+    say(&mut alice, "/mgs bob hi")?;
+    eventually(
+        Duration::from_secs(10),
+        "alice should be told that /mgs is no command, with the list of commands",
+        || {
+            let err = alice.stderr_text();
+            err.contains("unknown command /mgs") && err.contains("/who, /msg NAME TEXT, /quit")
+        },
+    )?;
+    say(&mut alice, "//slash")?;
+    say(&mut alice, "after the typo")?;
+    let lines = wait_for_chat(&mut bob, 2)?;
+    ensure!(
+        lines == ["<alice> /slash", "<alice> after the typo"],
+        "bob should see only alice's real lines (\"//slash\" says \"/slash\"), never the \
+         mistyped command: {lines:?}"
     );
     Ok(())
 }
