@@ -63,8 +63,11 @@ pub struct Client {
     /// Lines we sent that we have not seen in the ring yet.
     unseen_own: usize,
     /// When we sent our last lines, at most [`MAX_IN_FLIGHT`] of them within the last
-    /// [`POLL_INTERVAL`]: the pace of our sending.
+    /// poll interval: the pace of our sending.
     recent_sends: VecDeque<Instant>,
+    /// How often we look at the ring while idle: [`POLL_INTERVAL`] unless a test asks
+    /// for another.
+    poll_interval: Duration,
 }
 
 /// What the stdin thread hands to the main loop.
@@ -103,6 +106,7 @@ impl Client {
             last_seq: 0,
             unseen_own: 0,
             recent_sends: VecDeque::new(),
+            poll_interval: POLL_INTERVAL,
         };
         // A process that had our pid before us may have left replies behind: clear them,
         // so the first reply we read is the answer to our own join.
@@ -133,6 +137,12 @@ impl Client {
         Ok(client)
     }
     // ANCHOR_END: client_join
+
+    /// Looks at the ring every `interval` while idle instead of every [`POLL_INTERVAL`]
+    /// (the grader uses a long one to prove that typed lines do not wait for a look).
+    pub fn set_poll_interval(&mut self, interval: Duration) {
+        self.poll_interval = interval;
+    }
 
     /// Fails with [`ChatError::ServerGone`] if the server no longer runs.
     fn check_server(&self) -> Result<()> {
@@ -266,7 +276,7 @@ impl Client {
             } else {
                 // Idle: wait for the next typed line, which goes out the moment it
                 // arrives, or for the next look at the ring, whichever comes first.
-                match input.recv_timeout(POLL_INTERVAL) {
+                match input.recv_timeout(self.poll_interval) {
                     Ok(next) => arrived = Some(next),
                     Err(RecvTimeoutError::Timeout) => {}
                     Err(RecvTimeoutError::Disconnected) => arrived = Some(Input::End),
@@ -277,14 +287,13 @@ impl Client {
     // ANCHOR_END: run
 
     /// Whether flow control lets us send another line now: fewer than [`MAX_IN_FLIGHT`]
-    /// of ours are on their way, and fewer than that went out in the last
-    /// [`POLL_INTERVAL`].
+    /// of ours are on their way, and fewer than that went out in the last poll interval.
     fn may_send(&mut self) -> bool {
         let now = Instant::now();
         while self
             .recent_sends
             .front()
-            .is_some_and(|sent| now.duration_since(*sent) >= POLL_INTERVAL)
+            .is_some_and(|sent| now.duration_since(*sent) >= self.poll_interval)
         {
             self.recent_sends.pop_front();
         }
