@@ -39,15 +39,34 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "create_makes_a_queue_with_the_given_mode",
                 exercise: "1.2",
-                points: 10,
+                points: 5,
                 seconds: 20,
-                hint: "MessageQueue::get must pass `flags` (IPC_CREAT | IPC_EXCL | mode) to msgget unchanged.",
+                hint: "msgget must get the flags of the attempt unchanged: they carry IPC_CREAT, IPC_EXCL and the permission bits.",
                 run: create_makes_a_queue_with_the_given_mode,
+            },
+            Test {
+                name: "creation_modes_make_exactly_the_calls_they_need",
+                exercise: "1.2",
+                points: 7,
+                seconds: 20,
+                hint: "Create-exclusive makes one create attempt, open-existing one open; open-or-create tries to \
+                       create, opens on \"already exists\", and starts over when the object vanished in between \
+                       (\"not found\"). Any other failure ends it. `step01-probe` shows the calls your code makes.",
+                run: creation_modes_make_exactly_the_calls_they_need,
+            },
+            Test {
+                name: "create_uses_an_existing_queue_and_exclusive_refuses_it",
+                exercise: "1.2",
+                points: 4,
+                seconds: 20,
+                hint: "With --create an existing queue is opened, not an error; with --create --exclusive it is \
+                       refused (\"File exists\"), and nothing is sent.",
+                run: create_uses_an_existing_queue_and_exclusive_refuses_it,
             },
             Test {
                 name: "opening_a_missing_queue_fails_clearly",
                 exercise: "1.2",
-                points: 10,
+                points: 4,
                 seconds: 20,
                 hint: "msgget(key, 0) on a key without a queue returns -1 with ENOENT: return that error \
                        (retry_on_eintr does it), do not panic or create a queue.",
@@ -72,12 +91,13 @@ fn main() -> std::process::ExitCode {
                 run: oversize_payload_is_refused_and_nothing_is_sent,
             },
             Test {
-                name: "non_positive_type_is_refused",
+                name: "only_positive_types_are_sent_and_the_extremes_work",
                 exercise: "1.3",
                 points: 4,
                 seconds: 20,
-                hint: "msgsnd needs mtype > 0: return IpcError::InvalidType before the call.",
-                run: non_positive_type_is_refused,
+                hint: "msgsnd needs mtype > 0: refuse 0 and negative types before the call (the error \
+                       says \"positive\"), and keep every positive type, 1 and i64::MAX included, as it is.",
+                run: only_positive_types_are_sent_and_the_extremes_work,
             },
             Test {
                 name: "a_full_queue_with_nowait_sends_nothing",
@@ -136,10 +156,19 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "removal_leaves_no_queue_behind",
                 exercise: "1.5",
-                points: 10,
+                points: 6,
                 seconds: 20,
-                hint: "Call msgctl(id, IPC_RMID, null) and check its return value.",
+                hint: "msgctl(2) with IPC_RMID destroys the queue; a queue that is gone must make it fail.",
                 run: removal_leaves_no_queue_behind,
+            },
+            Test {
+                name: "a_removal_the_kernel_refuses_is_reported",
+                exercise: "1.5",
+                points: 4,
+                seconds: 20,
+                hint: "Only the queue's owner or creator may remove it: msgctl(2) then fails with EPERM. \
+                       Check what msgctl returns, and report the failure (\"Operation not permitted\").",
+                run: a_removal_the_kernel_refuses_is_reported,
             },
         ],
     )
@@ -270,6 +299,95 @@ fn create_makes_a_queue_with_the_given_mode(sb: &mut Sandbox) -> Result<()> {
     Ok(())
 }
 
+/// Runs `step01-probe` with `args` and returns its stdout, which must end in a result.
+fn probe(sb: &Sandbox, args: &[&str]) -> Result<String> {
+    let out = sb.run(sb.cmd("step01-probe").args(args))?;
+    ensure_no_panic(&out)?;
+    let stdout = out.stdout_text();
+    ensure!(
+        out.success() && stdout.contains("result: "),
+        "step01-probe {} did not finish: {}",
+        args.join(" "),
+        out.describe()
+    );
+    Ok(stdout)
+}
+
+fn creation_modes_make_exactly_the_calls_they_need(sb: &mut Sandbox) -> Result<()> {
+    let create = "create (flags IPC_CREAT|IPC_EXCL, permissions 640)";
+    let open = "open (flags 0, permissions 000)";
+    // (mode, what the kernel answers in turn, the calls expected, the result expected)
+    let cases: [(&str, &str, &[&str], &str); 8] = [
+        ("create-exclusive", "4", &[create], "result: id 4, created"),
+        ("create-exclusive", "EEXIST", &[create], "result: error: "),
+        ("open-existing", "3", &[open], "result: id 3, opened"),
+        ("open-existing", "ENOENT", &[open], "result: error: "),
+        ("open-or-create", "7", &[create], "result: id 7, created"),
+        (
+            "open-or-create",
+            "EEXIST,5",
+            &[create, open],
+            "result: id 5, opened",
+        ),
+        (
+            "open-or-create",
+            "EEXIST,ENOENT,EEXIST,6",
+            &[create, open, create, open],
+            "result: id 6, opened",
+        ),
+        (
+            "open-or-create",
+            "EEXIST,EACCES",
+            &[create, open],
+            "result: error: ",
+        ),
+    ];
+    for (mode, answers, calls, result) in cases {
+        let out = probe(
+            sb,
+            &["--mode", mode, "--permissions", "640", "--answers", answers],
+        )?;
+        let made: Vec<&str> = out
+            .lines()
+            .filter_map(|line| {
+                line.split_once(": ")
+                    .filter(|(n, _)| n.starts_with("call "))
+            })
+            .map(|(_, call)| call)
+            .collect();
+        ensure!(
+            made == calls && out.lines().any(|line| line.starts_with(result)),
+            "CreationMode::{mode} with the kernel answering {answers} should make the calls \
+             {calls:?} and end with \"{result}...\"; it made {made:?}:\n{out}"
+        );
+    }
+    Ok(())
+}
+
+fn create_uses_an_existing_queue_and_exclusive_refuses_it(sb: &mut Sandbox) -> Result<()> {
+    let path = sb.path().to_owned();
+    let send = |args: &[&str]| sb.run(sb.cmd("step01-send").arg("--path").arg(&path).args(args));
+    send(&["--create", "first"])?.expect_success("the first send with --create")?;
+    let id = ipc::find(ipc::Kind::Queue, sb.key(1)).context("--create made no queue")?;
+    send(&["--create", "second"])?
+        .expect_success("a send with --create to a queue that exists (it should use it)")?;
+    let out = send(&["--create", "--exclusive", "third"])?;
+    ensure_no_panic(&out)?;
+    ensure!(
+        !out.success() && out.stderr_text().contains("File exists"),
+        "--create --exclusive must refuse a queue that exists, saying so (\"File exists\"): {}",
+        out.describe()
+    );
+    let info = ipc::queue_info(sb.key(1)).context("the queue is gone")?;
+    ensure!(
+        ipc::find(ipc::Kind::Queue, sb.key(1)) == Some(id) && info.messages == 2,
+        "both sends with --create should land in the one queue (2 messages) and the refused one \
+         in none; the queue holds {} message(s)",
+        info.messages
+    );
+    Ok(())
+}
+
 fn opening_a_missing_queue_fails_clearly(sb: &mut Sandbox) -> Result<()> {
     let path = sb.path().to_owned();
     let out = sb.run(sb.cmd("step01-send").arg("--path").arg(&path).arg("hello"))?;
@@ -383,7 +501,7 @@ fn oversize_payload_is_refused_and_nothing_is_sent(sb: &mut Sandbox) -> Result<(
     Ok(())
 }
 
-fn non_positive_type_is_refused(sb: &mut Sandbox) -> Result<()> {
+fn only_positive_types_are_sent_and_the_extremes_work(sb: &mut Sandbox) -> Result<()> {
     let path = sb.path().to_owned();
     for mtype in ["0", "-3"] {
         let out = sb.run(
@@ -406,6 +524,30 @@ fn non_positive_type_is_refused(sb: &mut Sandbox) -> Result<()> {
         ensure!(
             queued(sb)? == 0,
             "a refused message must not reach the queue"
+        );
+    }
+    // The extremes of the valid range: the smallest type, and the largest a C long holds.
+    let max = i64::MAX.to_string();
+    for mtype in ["1", max.as_str()] {
+        sb.run(sb.cmd("step01-send").arg("--path").arg(&path).args([
+            "--type",
+            mtype,
+            &format!("type {mtype}"),
+        ]))?
+        .expect_success(&format!("sending with type {mtype}"))?;
+    }
+    for mtype in [max.as_str(), "1"] {
+        let out = sb.run(
+            sb.cmd("step01-recv")
+                .arg("--path")
+                .arg(&path)
+                .args(["--nowait", "--type", mtype]),
+        )?;
+        let expected = format!("[type {mtype}] type {mtype}");
+        ensure!(
+            out.success() && out.stdout_text().trim() == expected,
+            "the message sent with type {mtype} should come back as {expected:?}: {}",
+            out.describe()
         );
     }
     Ok(())
@@ -615,6 +757,30 @@ fn nowait_on_an_empty_queue_reports_no_message(sb: &mut Sandbox) -> Result<()> {
         out.describe()
     );
     ensure!(queued(sb)? == 1, "the message of type 8 must stay queued");
+    Ok(())
+}
+
+fn a_removal_the_kernel_refuses_is_reported(sb: &mut Sandbox) -> Result<()> {
+    if !sb.can_switch_user() {
+        eprintln!("note: the grader cannot run a command as another user here; check skipped");
+        return Ok(());
+    }
+    send(sb, 1, "not yours to remove")?;
+    sb.open_to_other_users()?;
+    let path = sb.path().to_owned();
+    // `nobody` may open the queue (asking for no permission bits), but not remove it.
+    let out = sb.run(sb.cmd("step01-rm").arg("--path").arg(&path).user(65534))?;
+    ensure_no_panic(&out)?;
+    ensure!(
+        !out.success() && out.stderr_text().contains("Operation not permitted"),
+        "step01-rm run by another user must fail and say why (\"Operation not permitted\"), \
+         not claim the queue was removed: {}",
+        out.describe()
+    );
+    ensure!(
+        ipc::find(ipc::Kind::Queue, sb.key(1)).is_some(),
+        "the queue must still be there after a refused removal"
+    );
     Ok(())
 }
 

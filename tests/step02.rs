@@ -72,11 +72,20 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "removal_while_attached_waits_for_the_last_detach",
                 exercise: "2.2",
-                points: 10,
+                points: 7,
                 seconds: 30,
                 hint: "IPC_RMID frees the key at once but the kernel keeps the memory until shm_nattch drops \
                        to 0: attach with shmat, detach with shmdt in the guard's drop, remove with IPC_RMID.",
                 run: removal_while_attached_waits_for_the_last_detach,
+            },
+            Test {
+                name: "a_removal_the_kernel_refuses_is_reported",
+                exercise: "2.2",
+                points: 3,
+                seconds: 30,
+                hint: "Only a segment's owner or creator may remove it: shmctl(2) with IPC_RMID then fails \
+                       with EPERM. Check what it returns and report the failure (\"Operation not permitted\").",
+                run: a_removal_the_kernel_refuses_is_reported,
             },
             Test {
                 name: "dropping_the_guard_detaches",
@@ -923,6 +932,35 @@ fn segment_persists_until_removed(sb: &mut Sandbox) -> Result<()> {
     ensure!(
         stderr.contains("No such file"),
         "removing a segment that is gone must say so (ENOENT); stderr: {stderr}"
+    );
+    Ok(())
+}
+
+fn a_removal_the_kernel_refuses_is_reported(sb: &mut Sandbox) -> Result<()> {
+    if !sb.can_switch_user() {
+        eprintln!("note: the grader cannot run a command as another user here; check skipped");
+        return Ok(());
+    }
+    // Readable by others, so that `nobody` can open it and read its size, but not theirs
+    // to remove.
+    ok(
+        sb,
+        "step02-shm",
+        "create",
+        &["--size", "4096", "--mode", "644"],
+    )?;
+    let id = segment_id(sb, MAILBOX_PROJ)?;
+    sb.open_to_other_users()?;
+    let out = run_cmd(sb, command(sb, "step02-shm", "rm", &[]).user(65534))?;
+    ensure!(
+        !out.success() && out.stderr_text().contains("Operation not permitted"),
+        "`step02-shm rm` run by another user must fail and say why (\"Operation not \
+         permitted\"), not claim the segment was removed: {}",
+        out.describe()
+    );
+    ensure!(
+        info(id).is_ok_and(|segment| !segment.marked_for_removal),
+        "the segment must be untouched by a refused removal"
     );
     Ok(())
 }

@@ -145,7 +145,25 @@ impl Sandbox {
             stdin: Input::Null,
             env: Vec::new(),
             limit: None,
+            user: None,
         }
+    }
+
+    /// Whether commands can run as another user ([`Cmd::user`]): the grader must be
+    /// root in the initial user namespace (as in CI), not a user namespace that maps
+    /// only its own uid.
+    pub fn can_switch_user(&self) -> bool {
+        nix::unistd::geteuid().is_root()
+            && std::fs::read_to_string("/proc/self/uid_map")
+                .is_ok_and(|map| map.split_whitespace().nth(2) == Some("4294967295"))
+    }
+
+    /// Lets every user search the sandbox directory, so that a command run as another
+    /// user can make the sandbox's keys (ftok needs to `stat` the path).
+    pub fn open_to_other_users(&self) -> Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(self.path(), std::fs::Permissions::from_mode(0o755))
+            .context("cannot open the sandbox directory to other users")
     }
 
     /// Starts `cmd` in the background.
@@ -174,6 +192,9 @@ impl Sandbox {
                 Input::Bytes(_) | Input::Piped => Stdio::piped(),
             })
             .process_group(0);
+        if let Some(uid) = cmd.user {
+            command.uid(uid).gid(uid);
+        }
         // SAFETY: the closure runs in the child between fork and exec, where only
         // async-signal-safe calls are allowed; prctl is one. It asks the kernel to kill
         // the child if the grader's thread dies, so even a killed grader leaves no orphan.
@@ -312,6 +333,8 @@ pub struct Cmd {
     env: Vec<(String, String)>,
     /// Its time limit, if not the default.
     limit: Option<Duration>,
+    /// The uid (and gid) to run as, if not the grader's.
+    user: Option<u32>,
 }
 
 impl Cmd {
@@ -348,6 +371,12 @@ impl Cmd {
     /// Sets the command's time limit.
     pub fn limit(mut self, limit: Duration) -> Cmd {
         self.limit = Some(limit);
+        self
+    }
+
+    /// Runs the command as user and group `uid` (see [`Sandbox::can_switch_user`]).
+    pub fn user(mut self, uid: u32) -> Cmd {
+        self.user = Some(uid);
         self
     }
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::{Key, MessageQueue};
+use crate::{CreationMode, Key, MessageQueue};
 
 /// Exit status of `step01-recv --nowait` when no message is waiting.
 pub const EXIT_NO_MESSAGE: u8 = 3;
@@ -27,6 +27,10 @@ pub struct QueueArgs {
     #[arg(long)]
     pub create: bool,
 
+    /// With --create: fail if the queue exists already, instead of using it (IPC_EXCL).
+    #[arg(long, requires = "create")]
+    pub exclusive: bool,
+
     /// Permission bits for a queue made by --create, in octal.
     #[arg(long, value_name = "OCTAL", default_value = "600", value_parser = parse_mode)]
     pub mode: u32,
@@ -45,19 +49,20 @@ impl QueueArgs {
     /// removes the queue on purpose).
     pub fn open(&self) -> anyhow::Result<MessageQueue> {
         let key = self.key()?;
-        let queue = if self.create {
-            MessageQueue::open_or_create(key, self.mode).map(|mut queue| {
-                queue.release_ownership();
-                queue
-            })
-        } else {
-            MessageQueue::open(key)
+        let mode = match (self.create, self.exclusive) {
+            (true, true) => CreationMode::CreateExclusive,
+            (true, false) => CreationMode::OpenOrCreate,
+            (false, _) => CreationMode::OpenExisting,
         };
+        let queue = MessageQueue::get(key, mode, self.mode).map(|mut queue| {
+            queue.release_ownership();
+            queue
+        });
         queue.with_context(|| {
-            let hint = if self.create {
-                ""
-            } else {
-                " (does it exist? --create makes it)"
+            let hint = match mode {
+                CreationMode::OpenExisting => " (does it exist? --create makes it)",
+                CreationMode::CreateExclusive => " (--exclusive refuses a queue that exists)",
+                CreationMode::OpenOrCreate => "",
             };
             format!(
                 "cannot open the queue of {} with project id {} (key {key}){hint}",

@@ -30,8 +30,8 @@ impl Key {
     /// [`IpcError::KeyFile`]: crate::IpcError::KeyFile
     pub fn from_path(path: &Path, proj_id: NonZeroU8) -> Result<Key> {
         // EXERCISE 1.1 (15 points): Turn `path` and `proj_id` into a key with ftok(3).
-        // HINT: ftok wants a NUL-terminated C string: `CString::new(path.as_os_str().as_bytes())`.
-        // HINT: ftok returns -1 on failure; wrap `io::Error::last_os_error()` in `IpcError::KeyFile`.
+        // HINT: ftok(3) takes a C string; a Rust `Path` is not one, and not every path can become one (std::ffi).
+        // HINT: on failure ftok returns -1 and sets errno; `IpcError` has a variant for a key file, which names it.
         // BEGIN EXERCISE 1.1 (stub uses: path, proj_id)
         use std::ffi::CString;
         use std::io;

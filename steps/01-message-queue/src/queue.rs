@@ -95,7 +95,7 @@ impl IpcKind for Queue {
     /// and processes blocked on it wake up with `EIDRM`.
     fn remove_id(id: c_int) -> Result<()> {
         // EXERCISE 1.5 (10 points): Destroy the queue with msgctl(2) and IPC_RMID.
-        // HINT: IPC_RMID ignores the third argument: pass `std::ptr::null_mut()`.
+        // HINT: msgctl(2), IPC_RMID: what does that command do with the third argument?
         // BEGIN EXERCISE 1.5 (stub uses: id)
         let _ = id; // silences "unused" until your code uses it
         todo!("exercise 1.5 is not done yet: Destroy the queue with msgctl(2) and IPC_RMID.")
@@ -121,12 +121,14 @@ impl MessageQueue {
     // ANCHOR: get
     /// Calls `msgget(key, flags)` and returns the queue id.
     fn msgget(key: Key, flags: c_int) -> Result<c_int> {
-        // EXERCISE 1.2 (20 points): Find or create the queue of `key` with msgget(2).
-        // HINT: `flags` already holds IPC_CREAT/IPC_EXCL and the mode: pass it through.
-        // HINT: msgget returns -1 on failure: `retry_on_eintr("msgget", || unsafe { ... })`.
+        // Part of exercise 1.2 (its task is in object.rs): the msgget(2) call itself.
+        // HINT: `flags` already says create or open, and with which permissions.
+        // HINT: msgget(2), RETURN VALUE; `retry_on_eintr` (error.rs) turns -1 into an error naming the call.
         // BEGIN EXERCISE 1.2 (stub uses: key, flags)
         let _ = (key, flags); // silences "unused" until your code uses them
-        todo!("exercise 1.2 is not done yet: Find or create the queue of `key` with msgget(2).")
+        todo!(
+            "exercise 1.2 is not done yet: Find or create an object as the mode says, without a race; and call msgget(2)."
+        )
         // END EXERCISE 1.2
     }
     // ANCHOR_END: get
@@ -209,9 +211,9 @@ impl MessageQueue {
     /// Calls `msgsnd`; returns `Ok(false)` if `IPC_NOWAIT` was given and the queue is full.
     fn send_with_flags(&self, mtype: i64, payload: &[u8], flags: c_int) -> Result<bool> {
         // EXERCISE 1.3 (25 points): Check `mtype` and the payload's size, then send with msgsnd(2).
-        // HINT: refuse `mtype <= 0` and `payload.len() > limits::msgmax()` before the call.
-        // HINT: `MessageBuffer::for_send` lays out the struct; the size argument excludes mtype.
-        // HINT: with IPC_NOWAIT, a full queue fails with EAGAIN: that is `Ok(false)`.
+        // HINT: msgsnd(2), ERRORS: refuse two of those cases yourself, before the call, with the `IpcError` variants that explain them.
+        // HINT: buffer.rs lays out the struct msgbuf; read in msgsnd(2) what the size argument counts.
+        // HINT: with IPC_NOWAIT one errno means "full, nothing was sent": this function returns that as `Ok(false)`.
         // BEGIN EXERCISE 1.3 (stub uses: self, mtype, payload, flags)
         let _ = (self, mtype, payload, flags); // silences "unused" until your code uses them
         todo!(
@@ -243,9 +245,9 @@ impl MessageQueue {
     /// given and no message matched.
     pub fn receive_raw(&self, msgtyp: c_long, flags: c_int) -> Result<Option<Message>> {
         // EXERCISE 1.4 (30 points): Receive one message with msgrcv(2); "no message" is Ok(None).
-        // HINT: make room for the largest message: `MessageBuffer::with_capacity(limits::msgmax())`.
-        // HINT: msgrcv returns the payload length; with IPC_NOWAIT an empty queue gives ENOMSG.
-        // HINT: a signal handler running during the wait makes msgrcv fail with EINTR: `retry_on_eintr` calls again.
+        // HINT: msgrcv(2) fails with E2BIG when a message is larger than the buffer: how large can one be? (limits.rs)
+        // HINT: msgrcv returns the payload's length; with IPC_NOWAIT one errno means "nothing matched", which is `Ok(None)`.
+        // HINT: a signal handler that runs during the wait interrupts msgrcv (signal(7)): the wait is not over.
         // BEGIN EXERCISE 1.4 (stub uses: self, msgtyp, flags)
         let _ = (self, msgtyp, flags); // silences "unused" until your code uses them
         todo!(

@@ -2,8 +2,8 @@
 //! prints the room's lines (history first) as `[HH:MM:SS] <name> text`.
 
 use std::path::PathBuf;
-use std::time::Duration;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use step01_message_queue::cli::run_main;
