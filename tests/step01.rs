@@ -32,8 +32,8 @@ fn main() -> std::process::ExitCode {
                 exercise: "1.1",
                 points: 10,
                 seconds: 20,
-                hint: "Pass the path as a C string and the project id as an int to libc::ftok; \
-                       different project ids must give different queues.",
+                hint: "The key is ftok(3) of the path and the project id, nothing else; different project \
+                       ids give different keys. `step01-probe key --path DIR --proj-id N` prints yours.",
                 run: keys_come_from_ftok_of_path_and_project_id,
             },
             Test {
@@ -176,20 +176,15 @@ fn main() -> std::process::ExitCode {
 
 // ---------------------------------------------------------------- helpers
 
-/// `step01-send` with the sandbox as key file, creating the queue.
+/// Puts a message of type `mtype` in the sandbox's queue (key ftok(sandbox, 1)), creating it.
 fn send(sb: &Sandbox, mtype: i64, text: &str) -> Result<()> {
-    let path = sb.path().to_owned();
-    let out = sb.run(
-        sb.cmd("step01-send")
-            .arg("--path")
-            .arg(&path)
-            .arg("--create")
-            .arg("--type")
-            .arg(mtype.to_string())
-            .arg(text),
-    )?;
-    out.expect_success(&format!("sending {text:?} as type {mtype}"))?;
-    Ok(())
+    // The grader's own msgget and msgsnd, not step01-send: a test of receiving or removing
+    // then fails only for a bug in receiving or removing, never for one in sending (1.3).
+    ipc::queue_for(sb.key(1))
+        .and_then(|_| ipc::send_raw(sb.key(1), mtype, text.as_bytes()))
+        .map_err(|error| {
+            anyhow::anyhow!("the grader could not send {text:?} as type {mtype}: {error}")
+        })
 }
 
 /// `step01-recv` with extra arguments; returns the finished process's output.
@@ -243,29 +238,22 @@ fn missing_key_file_is_reported_by_name(sb: &mut Sandbox) -> Result<()> {
 }
 
 fn keys_come_from_ftok_of_path_and_project_id(sb: &mut Sandbox) -> Result<()> {
+    // `step01-probe key` runs Key::from_path and nothing else of the library.
     let path = sb.path().to_owned();
-    for (proj, text) in [(1, "one"), (7, "seven")] {
-        sb.run(sb.cmd("step01-send").arg("--path").arg(&path).args([
-            "--create",
-            "--proj-id",
-            &proj.to_string(),
-            text,
-        ]))?
-        .expect_success("sending with a project id")?;
-    }
-    let one = ipc::find(ipc::Kind::Queue, sb.key(1));
-    let seven = ipc::find(ipc::Kind::Queue, sb.key(7));
-    ensure!(
-        one.is_some() && seven.is_some() && one != seven,
-        "expected two queues, under ftok(dir, 1) = {:#x} and ftok(dir, 7) = {:#x}; found ids {one:?} and {seven:?}",
-        sb.key(1),
-        sb.key(7)
-    );
-    for key in [sb.key(1), sb.key(7)] {
-        let messages = ipc::queue_info(key).map_or(0, |i| i.messages);
+    for proj in [1u8, 7, 255] {
+        let out = sb.run(
+            sb.cmd("step01-probe")
+                .arg("key")
+                .arg("--path")
+                .arg(&path)
+                .args(["--proj-id", &proj.to_string()]),
+        )?;
+        ensure_no_panic(&out)?;
+        let expected = format!("key {:#010x}", sb.key(proj));
         ensure!(
-            messages == 1,
-            "queue of key {key:#x} should hold 1 message, holds {messages}"
+            out.success() && out.stdout_text().trim() == expected,
+            "the key of the sandbox with project id {proj} should be ftok's, {expected:?}: {}",
+            out.describe()
         );
     }
     Ok(())
@@ -345,7 +333,15 @@ fn creation_modes_make_exactly_the_calls_they_need(sb: &mut Sandbox) -> Result<(
     for (mode, answers, calls, result) in cases {
         let out = probe(
             sb,
-            &["--mode", mode, "--permissions", "640", "--answers", answers],
+            &[
+                "creation-mode",
+                "--mode",
+                mode,
+                "--permissions",
+                "640",
+                "--answers",
+                answers,
+            ],
         )?;
         let made: Vec<&str> = out
             .lines()
