@@ -153,7 +153,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "message_is_read_by_another_process_after_the_writer_exits",
                 exercise: "2.5",
-                points: 3,
+                points: 2,
                 seconds: 20,
                 hint: "Mailbox::publish must store every byte of the text and its length before making the \
                        sequence even again (s + 2, Release); a shorter message must not show the old one's tail.",
@@ -162,7 +162,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "sequence_word_counts_published_messages",
                 exercise: "2.5",
-                points: 2,
+                points: 1,
                 seconds: 20,
                 hint: "After n messages the sequence at offset 0 must be 2n (odd only during a write), the \
                        length at offset 8 the last message's length, and the text start at offset 16.",
@@ -171,7 +171,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "message_longer_than_the_mailbox_is_refused",
                 exercise: "2.5",
-                points: 2,
+                points: 1,
                 seconds: 20,
                 hint: "Refuse more than MAILBOX_CAPACITY (4080) bytes with IpcError::MessageTooLong before \
                        claiming the mailbox, and leave the current message untouched; exactly 4080 bytes fit.",
@@ -180,7 +180,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "two_writers_at_once_lose_no_message",
                 exercise: "2.5",
-                points: 3,
+                points: 2,
                 seconds: 60,
                 hint: "Two writers can both load the same even sequence: claim the mailbox with \
                        compare_exchange(s, s + 1), which fails for all but one of them, never with a load \
@@ -200,7 +200,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "writer_stopped_anywhere_leaves_an_odd_sequence_or_a_whole_message",
                 exercise: "2.5",
-                points: 3,
+                points: 2,
                 seconds: 60,
                 hint: "Whenever the sequence is even, the mailbox must hold a whole message: make it odd \
                        (claim) before the first store of a byte or of `len`, and store s + 2 (Release) only \
@@ -208,9 +208,38 @@ fn main() -> std::process::ExitCode {
                 run: writer_stopped_anywhere_leaves_an_odd_sequence_or_a_whole_message,
             },
             Test {
+                name: "publication_is_never_seen_torn_under_the_memory_model",
+                exercise: "2.5",
+                points: 3,
+                seconds: 300,
+                hint: "A reader that sees the new (even) sequence must see every byte stored before it: \
+                       which store publishes, and with which ordering? What keeps the bytes from being \
+                       seen before the sequence turned odd? (Take atomics and fences from crate::sync.)",
+                run: publication_is_never_seen_torn_under_the_memory_model,
+            },
+            Test {
+                name: "two_writers_never_mix_their_messages_under_the_memory_model",
+                exercise: "2.5",
+                points: 2,
+                seconds: 300,
+                hint: "A writer that claims the mailbox after another one published must see that \
+                       writer's stores as done: the claim needs an ordering too.",
+                run: two_writers_never_mix_their_messages_under_the_memory_model,
+            },
+            Test {
+                name: "a_read_is_never_torn_under_the_memory_model",
+                exercise: "2.6",
+                points: 3,
+                seconds: 300,
+                hint: "The first look at the sequence must make the writer's stores before it visible, \
+                       and the second look must not move before the byte loads: which ordering, and \
+                       which fence? (Take atomics and fences from crate::sync.)",
+                run: a_read_is_never_torn_under_the_memory_model,
+            },
+            Test {
                 name: "reader_started_first_waits_for_the_message",
                 exercise: "2.6",
-                points: 4,
+                points: 3,
                 seconds: 20,
                 hint: "Mailbox::read returns Ok(None) while the sequence is 0 (an all-zero segment is an empty \
                        mailbox), and the message with number sequence / 2 once one is published.",
@@ -219,7 +248,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "reader_polling_during_a_flood_never_sees_a_torn_message",
                 exercise: "2.6",
-                points: 7,
+                points: 5,
                 seconds: 60,
                 hint: "A copy is whole only if the sequence was even before it and is unchanged after it \
                        (fence(Acquire) before the second load); otherwise throw it away and retry. The writer \
@@ -1736,4 +1765,33 @@ fn reader_survives_a_garbage_length(sb: &mut Sandbox) -> Result<()> {
         }
     );
     Ok(())
+}
+
+// ---------------------------------------------------------------- the memory model (loom)
+
+fn publication_is_never_seen_torn_under_the_memory_model(sb: &mut Sandbox) -> Result<()> {
+    harness::loom::check(
+        sb,
+        "mailbox",
+        "02-shared-memory",
+        "publish_is_never_seen_torn",
+    )
+}
+
+fn two_writers_never_mix_their_messages_under_the_memory_model(sb: &mut Sandbox) -> Result<()> {
+    harness::loom::check(
+        sb,
+        "mailbox",
+        "02-shared-memory",
+        "two_writers_never_mix_their_messages",
+    )
+}
+
+fn a_read_is_never_torn_under_the_memory_model(sb: &mut Sandbox) -> Result<()> {
+    harness::loom::check(
+        sb,
+        "mailbox",
+        "02-shared-memory",
+        "read_never_returns_a_torn_copy",
+    )
 }

@@ -146,6 +146,30 @@ impl Implementation {
         self.label == "steps/"
     }
 
+    /// The directory of the workspace being graded (its step crates are below it).
+    pub fn workspace(&self) -> PathBuf {
+        self.manifest
+            .parent()
+            .map_or_else(Self::repo_root, Path::to_path_buf)
+    }
+
+    /// The directory of the graded step crate `name` (e.g. `02-shared-memory`): under
+    /// `steps/` in the student's workspace, at the top of the others.
+    pub fn crate_dir(&self, name: &str) -> PathBuf {
+        if self.is_steps() {
+            self.workspace().join("steps").join(name)
+        } else {
+            self.workspace().join(name)
+        }
+    }
+
+    /// Where cargo builds: `GRADE_TARGET_DIR`, or the repository's `target/`.
+    pub fn target_dir(&self) -> PathBuf {
+        self.target_dir
+            .clone()
+            .unwrap_or_else(|| Self::repo_root().join("target"))
+    }
+
     /// The files of step `step` in `steps/` whose given code was changed (see
     /// `cargo xtask integrity`); empty for other trees, or if the check cannot run.
     pub fn changed_given_code(&self, step: u32) -> Vec<String> {

@@ -26,6 +26,7 @@
 pub mod build;
 pub mod ipc;
 pub mod isolation;
+pub mod loom;
 pub mod report;
 pub mod sandbox;
 

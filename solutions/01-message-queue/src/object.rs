@@ -71,7 +71,7 @@ impl CreationMode {
     ) -> Result<(c_int, bool)> {
         // EXERCISE 1.2 (20 points): Find or create an object as the mode says, without a race; and call msgget(2).
         // HINT: `CreationMode::flags` gives the flags of one attempt; count the attempts each mode may need.
-        // HINT: chapter 1, "Creating or opening": why "open it, and create it if that fails" goes wrong when two processes start at once.
+        // HINT: chapter 1, "Creating or opening: CreationMode": why "open it, and create it if that fails" goes wrong when two processes start at once.
         // HINT: `IpcError` answers "already exists?" and "not found?": which answer means "try the other call"?
         // BEGIN EXERCISE 1.2 (stub uses: self, permissions, get)
         let mut get = get;

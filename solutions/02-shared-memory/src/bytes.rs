@@ -6,7 +6,7 @@
 //! is decided by the protocol around it: a seqlock's sequence (the mailbox of this step),
 //! a lock, or a slot's sequence number (the ring of step 4).
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use crate::sync::{AtomicU8, Ordering};
 
 // ANCHOR: bytes
 /// Copies `bytes` into the start of `dest` with relaxed stores; the caller publishes

@@ -55,8 +55,9 @@ impl Counter {
     /// Adds one to the count, atomically, and returns the new count.
     pub fn increment(&self) -> u64 {
         // EXERCISE 2.4 (15 points): Add one to the shared count with a single atomic read-modify-write.
-        // HINT: `AtomicU64::fetch_add` loads, adds and stores as one indivisible step; it returns the value *before*.
-        // HINT: `Ordering::Relaxed` is enough for a count: no other data is published along with it.
+        // HINT: `increment_racy` below loses updates because its load and its store are two steps: find one operation that is both.
+        // HINT: the function returns the count after *this* increment; read what that operation returns.
+        // HINT: which ordering does a count need, when no other data is published along with it? (chapter 2)
         // BEGIN EXERCISE 2.4 (stub uses: self)
         self.value.fetch_add(1, Ordering::Relaxed) + 1
         // END EXERCISE 2.4

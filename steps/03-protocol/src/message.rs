@@ -160,8 +160,9 @@ impl Request {
     /// The message's bytes, as described in the module documentation.
     pub fn encode(&self) -> Vec<u8> {
         // EXERCISE 3.2 (25 points): Encode a request: version, kind, pid, then the kind's fields in table order.
-        // HINT: `let mut w = Writer::new(); w.u8(PROTOCOL_VERSION).u8(kind::JOIN).i32(*pid).short_str(name.as_str());`
-        // HINT: names use `short_str`, texts `long_str`; end with `w.finish()`. Reply::encode below is a model.
+        // HINT: chapter 3, "Encoding", gives every kind's fields, in order; wire.rs writes each field type.
+        // HINT: names and texts have length prefixes of different sizes (the table says which).
+        // HINT: `Reply::encode` below encodes the replies the same way.
         // BEGIN EXERCISE 3.2 (stub uses: self)
         let _ = self; // silences "unused" until your code uses it
         todo!(
@@ -175,9 +176,9 @@ impl Request {
     /// Decodes and validates a request; any problem is a [`DecodeError`], never a panic.
     pub fn decode(bytes: &[u8]) -> Result<Request, DecodeError> {
         // EXERCISE 3.3 (40 points): Decode a request, validating every field, and reject trailing bytes.
-        // HINT: check emptiness and the version byte first; an unknown kind is `DecodeError::UnknownKind`.
-        // HINT: the pid must pass `reply_mtype`; names go through `Name::new`, texts through `Text::new` (`?` converts).
-        // HINT: finish with `r.finish()?` so a wrong length field shows up as trailing bytes. See Reply::decode.
+        // HINT: chapter 3, "Validation: every way a message can be wrong": what to check first, and what each `DecodeError` means.
+        // HINT: every field goes through the same validation as when it was made (pids, names, texts): decode accepts nothing encode would refuse.
+        // HINT: `Reply::decode` below is a model; a message with bytes left over after its last field is malformed.
         // BEGIN EXERCISE 3.3 (stub uses: bytes)
         let _ = bytes; // silences "unused" until your code uses it
         todo!(

@@ -55,8 +55,9 @@ impl Name {
     /// Checks `name` against the rules and wraps it.
     pub fn new(name: &str) -> Result<Name, NameError> {
         // EXERCISE 3.1 (20 points): Accept 1 to NAME_MAX characters from A-Z a-z 0-9 _ - . only.
-        // HINT: check emptiness, then length (count chars, not bytes: a multi-byte char is one too many anyway).
-        // HINT: report the first bad character: `name.chars().find(|c| !allowed(*c))`.
+        // HINT: `NameError` has one variant per way a name can be wrong; its docs say which is checked first.
+        // HINT: the length limit counts characters, not bytes (a multi-byte character is not allowed anyway).
+        // HINT: the error for a bad character names the first one, so the user can find it.
         // BEGIN EXERCISE 3.1 (stub uses: name)
         let _ = name; // silences "unused" until your code uses it
         todo!(
