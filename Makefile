@@ -1,6 +1,8 @@
 # The front door of the course. `make` alone lists the targets.
 #
 # Students:    make check-step N        grade your code in steps/ for step N
+#              make watch N             the same, again whenever you save a file of step N
+#              make hint E=2.5          one exercise's task, hints and book section
 #              make grade               progress table for every step
 # Instructors: the same, on a student's checkout; reports land in target/grades/
 # Maintainers: make test, make verify-grader, make sync-exercises
@@ -42,7 +44,20 @@ check-step: ## Grade step N of IMPL (e.g. make check-step N=1, or make check-ste
 	if [ ! -f "tests/step$$nn.rs" ]; then echo "step $$n has no grader yet (tests/step$$nn.rs)"; exit 2; fi; \
 	GRADE_IMPL=$(IMPL) $(CARGO) test --quiet --test "step$$nn"
 
-# `make check-step 1`: the step number is a goal of its own; make it do nothing.
+.PHONY: watch
+watch: ## Grade step N of steps/, then again whenever you save one of its files (make watch 4)
+	@n="$(or $(N),$(word 2,$(MAKECMDGOALS)))"; \
+	if [ -z "$$n" ]; then echo "usage: make watch N (a step number)"; exit 2; fi; \
+	nn=$$(printf '%02d' "$$n"); \
+	if [ ! -f "tests/step$$nn.rs" ]; then echo "step $$n has no grader yet (tests/step$$nn.rs)"; exit 2; fi; \
+	$(CARGO) xtask watch "$$n"
+
+.PHONY: hint
+hint: ## Exercise E's task, file, function, HINT lines and book section (make hint E=2.5)
+	@if [ -z "$(E)" ]; then echo "usage: make hint E=2.5 (an exercise id; make exercises lists them)"; exit 2; fi
+	@$(CARGO) xtask hint $(E)
+
+# `make check-step 1`, `make watch 1`: the step number is a goal of its own; make it do nothing.
 .PHONY: 1 2 3 4 5 6 7
 1 2 3 4 5 6 7:
 	@:

@@ -9,6 +9,7 @@
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use anyhow::Result;
 
@@ -57,15 +58,52 @@ fn owner_is_alive(dir: &Path) -> bool {
     pid > 0 && unsafe { libc::kill(pid, 0) } == 0
 }
 
-/// Cleans the leftover `ipc-course-*` directories (those whose owner has exited) and the
-/// given extra paths.
-pub fn clean(extra: &[PathBuf]) -> Result<()> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(std::env::temp_dir())?
+/// The `ipc-course-*` directories, each with whether its owner still runs. With `since`,
+/// only those whose owner claimed them at that time or later (`watch` cleans up after the
+/// grading run that Ctrl-C interrupted, and nothing older).
+pub fn course_dirs(since: Option<SystemTime>) -> Result<Vec<(PathBuf, bool)>> {
+    Ok(std::fs::read_dir(std::env::temp_dir())?
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().starts_with("ipc-course-"))
         .map(|e| e.path())
-        .filter(|dir| !owner_is_alive(dir))
-        .collect();
+        .filter(|dir| {
+            since.is_none_or(|since| {
+                std::fs::metadata(dir.join(".owner-pid"))
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|claimed| claimed >= since)
+            })
+        })
+        .map(|dir| {
+            let alive = owner_is_alive(&dir);
+            (dir, alive)
+        })
+        .collect())
+}
+
+/// The leftover `ipc-course-*` directories: those whose owner has exited (see
+/// [`course_dirs`] for `since`).
+pub fn leftover_dirs(since: Option<SystemTime>) -> Result<Vec<PathBuf>> {
+    Ok(course_dirs(since)?
+        .into_iter()
+        .filter(|(_, alive)| !alive)
+        .map(|(dir, _)| dir)
+        .collect())
+}
+
+/// Removes the IPC objects keyed from each of `dirs`, then the directories; returns how
+/// many objects there were.
+pub fn remove_dirs(dirs: &[PathBuf]) -> usize {
+    let objects = dirs.iter().map(|dir| remove_objects_of(dir)).sum();
+    for dir in dirs {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    objects
+}
+
+/// Cleans the leftover `ipc-course-*` directories (those whose owner has exited) and the
+/// given extra paths.
+pub fn clean(extra: &[PathBuf]) -> Result<()> {
+    let mut dirs = leftover_dirs(None)?;
     let leftovers = dirs.len();
     dirs.extend(extra.iter().cloned());
     let mut objects = 0;

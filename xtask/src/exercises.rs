@@ -69,7 +69,7 @@ pub struct Source {
 }
 
 /// Parses the header `// EXERCISE 1.2 (20 points): task`.
-fn parse_header(line: &str) -> Option<(String, u32, String)> {
+pub(crate) fn parse_header(line: &str) -> Option<(String, u32, String)> {
     let rest = line.trim_start().strip_prefix("// EXERCISE ")?;
     let (id, rest) = rest.split_once(" (")?;
     let (points, rest) = rest.split_once(" points): ")?;
@@ -81,7 +81,7 @@ fn parse_header(line: &str) -> Option<(String, u32, String)> {
 }
 
 /// Parses `// BEGIN EXERCISE 1.2 (stub uses: a, b)`, returning the id and the names.
-fn parse_begin(line: &str) -> Option<(String, Vec<String>)> {
+pub(crate) fn parse_begin(line: &str) -> Option<(String, Vec<String>)> {
     let rest = line
         .trim_start()
         .strip_prefix("// BEGIN EXERCISE ")?
@@ -97,7 +97,7 @@ fn parse_begin(line: &str) -> Option<(String, Vec<String>)> {
 }
 
 /// Parses `// END EXERCISE 1.2`, returning the id.
-fn parse_end(line: &str) -> Option<String> {
+pub(crate) fn parse_end(line: &str) -> Option<String> {
     let rest = line.trim_start().strip_prefix("// END EXERCISE ")?;
     Some(rest.trim_end().to_string())
 }

@@ -24,6 +24,8 @@ pub struct TestResult {
     pub max_score: f64,
     /// Whether it passed.
     pub passed: bool,
+    /// `passed`, or why it failed (hint included).
+    pub output: String,
 }
 
 /// A parsed `target/grades/stepNN.json`.
@@ -52,6 +54,7 @@ impl Report {
                 score: t["score"].as_f64().unwrap_or(0.0),
                 max_score: t["max_score"].as_f64().unwrap_or(0.0),
                 passed: t["status"] == "passed",
+                output: t["output"].as_str().unwrap_or("").to_string(),
             })
             .collect();
         Ok(Report {

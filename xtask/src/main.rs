@@ -9,13 +9,17 @@
 //! - [`tree`]: the `solutions/` tree and the files generated from it.
 //! - [`skeleton`]: keeping `steps/` in step with `solutions/` (sync, check, reset, mutants).
 //! - [`grading`]: the progress table and the proof that the grader is honest.
+//! - [`watch`]: re-grading a step whenever the student saves one of its files.
+//! - [`hint`]: one exercise's task, hints and place in the book, for the student.
 
 mod book;
 mod clean;
 mod exercises;
 mod grading;
+mod hint;
 mod skeleton;
 mod tree;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -65,6 +69,16 @@ enum Cmd {
         #[arg(long, default_value = "steps")]
         implementation: String,
     },
+    /// Re-grade step N of steps/ whenever one of its files changes (Ctrl-C stops).
+    Watch {
+        /// The step number.
+        step: u32,
+    },
+    /// Print an exercise's task, file, function, HINT lines and book section.
+    Hint {
+        /// The exercise id, e.g. 2.5.
+        id: String,
+    },
     /// Check that every include of the book names an existing file and anchor.
     CheckBook,
     /// Remove IPC objects and directories left by a killed grader or demo.
@@ -95,6 +109,8 @@ fn main() -> ExitCode {
         }),
         Cmd::Mutant { id, dir } => skeleton::mutant(&course, &id, &dir),
         Cmd::Grade { implementation } => grading::grade(&course, &implementation),
+        Cmd::Watch { step } => watch::watch(&course, step),
+        Cmd::Hint { id } => hint::hint(&course, &id),
         Cmd::CheckBook => book::check(&course),
         Cmd::CleanIpc { paths } => clean::clean(&paths),
         Cmd::VerifyGrader { step } => grading::verify(&course, step),
