@@ -7,11 +7,12 @@
 
 mod harness;
 
-use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
+use harness::trace::{self, Attachment, Stepped, single_step};
 use harness::{Output, Proc, Sandbox, Step, Test, ipc};
 
 /// The project id of the mailbox (and of `step02-shm` by default).
@@ -441,58 +442,20 @@ fn let_go(proc: &mut Proc) -> Result<()> {
 /// watches the mailbox's words while the programs under test run (atomic loads, like
 /// theirs), and puts the mailbox in states that they must cope with: a writer stuck in the
 /// middle of a message, a garbage length.
-struct GraderAttachment {
-    /// Where the kernel mapped the segment in the grader.
-    address: *mut libc::c_void,
-    /// The segment's size.
-    size: usize,
+struct GraderAttachment(Attachment);
+
+impl std::ops::Deref for GraderAttachment {
+    type Target = Attachment;
+
+    fn deref(&self) -> &Attachment {
+        &self.0
+    }
 }
 
 impl GraderAttachment {
     /// Attaches segment `id` read-write.
     fn new(id: i32) -> Result<GraderAttachment> {
-        let size = info(id)?.size;
-        // SAFETY: shmat with a null address lets the kernel choose where to map; flags 0
-        // mean read-write. Failure returns (void*)-1, checked below.
-        let address = unsafe { libc::shmat(id, std::ptr::null(), 0) };
-        ensure!(
-            address as isize != -1,
-            "the grader cannot attach segment {id} read-write: {}",
-            std::io::Error::last_os_error()
-        );
-        Ok(GraderAttachment { address, size })
-    }
-
-    /// The 8-byte word at `offset`.
-    fn word64(&self, offset: usize) -> &AtomicU64 {
-        assert!(offset.is_multiple_of(8) && offset + 8 <= self.size);
-        // SAFETY: the mapping is page-aligned and `size` bytes long until drop, so the 8
-        // bytes at `offset` (checked in bounds and 8-aligned) stay valid while `self` is
-        // borrowed. Every process touches the mailbox's words only atomically, and an
-        // atomic may be shared by reference.
-        unsafe { &*self.address.cast::<u8>().add(offset).cast::<AtomicU64>() }
-    }
-
-    /// The 4-byte word at `offset`.
-    fn word32(&self, offset: usize) -> &AtomicU32 {
-        assert!(offset.is_multiple_of(4) && offset + 4 <= self.size);
-        // SAFETY: as in `word64`, for 4 bytes, checked in bounds and 4-aligned.
-        unsafe { &*self.address.cast::<u8>().add(offset).cast::<AtomicU32>() }
-    }
-
-    /// The byte at `offset`.
-    fn byte(&self, offset: usize) -> &AtomicU8 {
-        assert!(offset < self.size);
-        // SAFETY: as in `word64`, for 1 byte, checked in bounds (the mailbox's text bytes
-        // are AtomicU8 in every process).
-        unsafe { &*self.address.cast::<u8>().add(offset).cast::<AtomicU8>() }
-    }
-
-    /// A copy of `len` bytes at `offset` (clamped to the segment), loaded one by one.
-    fn bytes(&self, offset: usize, len: usize) -> Vec<u8> {
-        (offset..(offset + len).min(self.size))
-            .map(|at| self.byte(at).load(Ordering::Relaxed))
-            .collect()
+        Ok(GraderAttachment(Attachment::new(id, info(id)?.size)?))
     }
 
     /// The mailbox's sequence (offset 0).
@@ -529,14 +492,6 @@ impl GraderAttachment {
         }
         self.set_len(text.len() as u32);
         self.set_sequence(sequence);
-    }
-}
-
-impl Drop for GraderAttachment {
-    fn drop(&mut self) {
-        // SAFETY: `address` came from shmat in `new` and is detached exactly once; no
-        // reference handed out by `word64`, `word32` or `byte` outlives `self`.
-        unsafe { libc::shmdt(self.address) };
     }
 }
 
@@ -599,112 +554,6 @@ fn wait_until_stopped(pid: i32) -> Result<()> {
     }
 }
 
-/// How single-stepping a process ended.
-enum Stepped {
-    /// The check said it had seen enough.
-    Done,
-    /// The process ended (it is reaped: do not wait for it) after this many instructions.
-    Ended(u64),
-    /// The time ran out after this many instructions.
-    OutOfTime(u64),
-}
-
-/// Stops process `pid`, a child of the grader, with ptrace (`PTRACE_SEIZE`, then
-/// `PTRACE_INTERRUPT`). `Ok(Err(why))` if PTRACE_SEIZE fails: EPERM when this system does
-/// not let the grader trace (a locked-down container), ESRCH when the process is gone.
-fn ptrace_stop(pid: i32) -> Result<Result<(), std::io::Error>> {
-    let null = std::ptr::null_mut::<libc::c_void>();
-    // SAFETY: PTRACE_SEIZE takes a pid and, as data, option bits; EXITKILL kills the
-    // tracee if the grader dies while it is traced.
-    let seized = unsafe {
-        libc::ptrace(
-            libc::PTRACE_SEIZE,
-            pid,
-            null,
-            libc::PTRACE_O_EXITKILL as usize as *mut libc::c_void,
-        )
-    };
-    if seized == -1 {
-        return Ok(Err(std::io::Error::last_os_error()));
-    }
-    // SAFETY: PTRACE_INTERRUPT takes a pid only; the tracee is ours since PTRACE_SEIZE.
-    let interrupted = unsafe { libc::ptrace(libc::PTRACE_INTERRUPT, pid, null, null) };
-    ensure!(
-        interrupted != -1,
-        "ptrace(PTRACE_INTERRUPT) failed: {}",
-        std::io::Error::last_os_error()
-    );
-    let mut status = 0;
-    // SAFETY: waitpid writes a status into `status`; __WALL also reports ptrace stops.
-    let waited = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
-    ensure!(
-        waited == pid && libc::WIFSTOPPED(status),
-        "process {pid} did not stop for the grader's ptrace (status {status:#x})"
-    );
-    Ok(Ok(()))
-}
-
-/// Runs process `pid`, stopped by [`ptrace_stop`], one machine instruction at a time
-/// (`PTRACE_SINGLESTEP`), calling `look` after each, until `look` returns `Ok(true)` or an
-/// error, the process ends, or `budget` has passed; then lets it go (`PTRACE_DETACH`).
-fn single_step(
-    pid: i32,
-    budget: Duration,
-    mut look: impl FnMut() -> Result<bool>,
-) -> Result<Stepped> {
-    let null = std::ptr::null_mut::<libc::c_void>();
-    let start = Instant::now();
-    let (mut steps, mut signal) = (0u64, 0usize);
-    let outcome = loop {
-        // SAFETY: the tracee is in a ptrace stop (waited for below, or in ptrace_stop);
-        // the data is the signal to deliver as it resumes (0: none).
-        let stepped = unsafe {
-            libc::ptrace(
-                libc::PTRACE_SINGLESTEP,
-                pid,
-                null,
-                signal as *mut libc::c_void,
-            )
-        };
-        ensure!(
-            stepped != -1,
-            "ptrace(PTRACE_SINGLESTEP) failed: {}",
-            std::io::Error::last_os_error()
-        );
-        steps += 1;
-        let mut status = 0;
-        // SAFETY: waitpid writes a status into `status`; __WALL also reports ptrace stops.
-        let waited = unsafe { libc::waitpid(pid, &mut status, libc::__WALL) };
-        ensure!(
-            waited == pid,
-            "waitpid on the traced process failed: {}",
-            std::io::Error::last_os_error()
-        );
-        if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) {
-            return Ok(Stepped::Ended(steps));
-        }
-        // A stop after one instruction (SIGTRAP) or a ptrace event (status >> 16), or a
-        // signal for the process, to pass on as it resumes.
-        signal = match libc::WSTOPSIG(status) {
-            libc::SIGTRAP => 0,
-            _ if status >> 16 != 0 => 0,
-            other => other as usize,
-        };
-        match look() {
-            Ok(true) => break Ok(Stepped::Done),
-            Ok(false) => {}
-            Err(error) => break Err(error),
-        }
-        if start.elapsed() > budget {
-            break Ok(Stepped::OutOfTime(steps));
-        }
-    };
-    // SAFETY: the tracee is in a ptrace stop (we just waited for it); detaching lets it
-    // run on, untraced.
-    unsafe { libc::ptrace(libc::PTRACE_DETACH, pid, null, null) };
-    outcome
-}
-
 /// A `step02-msg write TEXT` stopped by the grader's ptrace in its claim loop, and the
 /// grader's attachment of its mailbox (project id 5), which holds message #1 (`first`)
 /// with the sequence odd (3: another writer busy), so that the writer waits. `None`,
@@ -739,9 +588,9 @@ fn traced_writer(
             out.describe()
         );
     }
-    match ptrace_stop(writer.pid())? {
+    match trace::stop(writer.pid())? {
         Ok(()) => {}
-        Err(why) if why.raw_os_error() == Some(libc::EPERM) => {
+        Err(why) if why == nix::errno::Errno::EPERM => {
             eprintln!("note: the grader may not trace `step02-msg write` ({why}); check skipped");
             return Ok(None);
         }

@@ -10,6 +10,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
+use harness::trace::{self, Attachment, Stepped, single_step};
 use harness::{Proc, Sandbox, Step, Test, ipc};
 
 fn main() -> std::process::ExitCode {
@@ -23,7 +24,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "a_client_killed_holding_the_lock_does_not_block_the_room",
                 exercise: "4.1",
-                points: 8,
+                points: 6,
                 seconds: 60,
                 hint: "semop with sem_flg = SEM_UNDO: the kernel undoes the adjustment of a process that dies, \
                        so a client killed while holding the mutex releases it.",
@@ -32,7 +33,7 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "semaphores_are_balanced_and_undone_when_the_server_dies",
                 exercise: "4.1",
-                points: 5,
+                points: 4,
                 seconds: 60,
                 hint: "Each lock (-1) must be matched by an unlock (+1); with SEM_UNDO the server's +1 on the \
                        'alive' semaphore is undone by the kernel when it is killed.",
@@ -50,11 +51,21 @@ fn main() -> std::process::ExitCode {
             Test {
                 name: "eight_clients_times_100_lines_arrive_complete_and_in_one_order",
                 exercise: "4.2",
-                points: 12,
+                points: 9,
                 seconds: 120,
                 hint: "Every Say must become exactly one entry, appended under the mutex so that all readers \
                        see one order.",
                 run: eight_clients_times_100_lines_arrive_complete_and_in_one_order,
+            },
+            Test {
+                name: "a_server_stopped_anywhere_in_an_append_shows_no_unfinished_entry",
+                exercise: "4.2",
+                points: 3,
+                seconds: 60,
+                hint: "A server can die in the middle of an append (SEM_UNDO then frees the lock), so an \
+                       entry must never look published before all its fields are stored: store the \
+                       fields first, then the slot's seq, then header.next_seq.",
+                run: a_server_stopped_anywhere_in_an_append_shows_no_unfinished_entry,
             },
             Test {
                 name: "a_late_joiner_sees_the_history_in_the_ring",
@@ -150,6 +161,16 @@ fn main() -> std::process::ExitCode {
                 seconds: 60,
                 hint: "Leave must remove the member, so its name can be used again.",
                 run: leaving_frees_the_name,
+            },
+            Test {
+                name: "a_signal_while_waiting_for_the_lock_is_not_an_error",
+                exercise: "4.1",
+                points: 3,
+                seconds: 60,
+                hint: "A signal handler that runs while semop(2) waits makes it fail with EINTR \
+                       (signal(7)): nothing was applied, so the wait is not over. (The client's SIGUSR1 \
+                       handler asks for a status report.)",
+                run: a_signal_while_waiting_for_the_lock_is_not_an_error,
             },
             Test {
                 name: "a_client_whose_server_was_killed_says_so_and_exits",
@@ -348,6 +369,47 @@ fn a_client_killed_holding_the_lock_does_not_block_the_room(sb: &mut Sandbox) ->
         lines == ["<alice> the room is not wedged"],
         "bob should see alice's line, saw {lines:?}"
     );
+    Ok(())
+}
+
+fn a_signal_while_waiting_for_the_lock_is_not_an_error(sb: &mut Sandbox) -> Result<()> {
+    let _server = start_server(sb)?;
+    let mut alice = join(sb, "alice")?;
+    let mut holder = spawn_client(sb, "holder", &["--hold-lock-for-test"])?;
+    eventually(
+        Duration::from_secs(15),
+        "the test client never said it holds the lock",
+        || holder.stderr_text().contains("holding the room's lock"),
+    )?;
+    eventually(
+        Duration::from_secs(5),
+        "while the lock is held, alice's client should be waiting for it (semctl GETNCNT stayed 0)",
+        || ipc::semaphore_waiters(keys(sb).2, 0).is_some_and(|n| n > 0),
+    )?;
+    // Each SIGUSR1 runs alice's handler while she waits in semop, which then fails with EINTR.
+    for _ in 0..3 {
+        alice.signal(libc::SIGUSR1);
+        sleep(Duration::from_millis(100));
+    }
+    ensure!(
+        alice.is_running(),
+        "a signal that arrives while the client waits for the lock must not end the wait: {}",
+        alice.wait(Duration::from_secs(1))?.describe()
+    );
+    holder.signal(libc::SIGKILL);
+    holder.wait(Duration::from_secs(5))?;
+    let mut bob = join(sb, "bob")?;
+    say(&mut alice, "still here after the signals")?;
+    let lines = wait_for_chat(&mut bob, 1)?;
+    ensure!(
+        lines == ["<alice> still here after the signals"],
+        "alice should go on chatting once the lock is free; bob saw {lines:?}"
+    );
+    eventually(
+        Duration::from_secs(5),
+        "alice should have answered SIGUSR1 with a status report on stderr",
+        || alice.stderr_text().contains("printed up to entry"),
+    )?;
     Ok(())
 }
 
@@ -1038,4 +1100,110 @@ fn unknown_commands_are_refused_and_never_broadcast(sb: &mut Sandbox) -> Result<
          mistyped command: {lines:?}"
     );
     Ok(())
+}
+
+// ---------------------------------------------------------------- an append, instruction by instruction
+
+fn a_server_stopped_anywhere_in_an_append_shows_no_unfinished_entry(
+    sb: &mut Sandbox,
+) -> Result<()> {
+    let server = start_server(sb)?;
+    let mut alice = join(sb, "alice")?;
+    let segment_id =
+        ipc::find(ipc::Kind::Segment, keys(sb).1).context("the room has no segment")?;
+    let size = ipc::segment_info(segment_id)
+        .context("the room's segment vanished")?
+        .size;
+    let shared = Attachment::new(segment_id, size)?;
+    // alice's join is entry 1; her line will be entry 2, in a slot never written before.
+    let slot = RING + ENTRY;
+    let text = b"one whole entry";
+    match trace::stop(server.pid())? {
+        Ok(()) => {}
+        Err(why) if why == nix::errno::Errno::EPERM => {
+            eprintln!("note: the grader may not trace the server ({why}); check skipped");
+            return Ok(());
+        }
+        Err(why) => bail!("the grader could not trace the server: {why}"),
+    }
+    // The stopped server has not taken alice's line off the queue yet: every instruction
+    // from receiving it to publishing it runs under the grader's eyes.
+    say(&mut alice, std::str::from_utf8(text)?)?;
+    let complete = || {
+        let word = |offset: usize| {
+            shared
+                .word64(slot + offset)
+                .load(std::sync::atomic::Ordering::SeqCst)
+        };
+        let small = word(16);
+        let (pid, kind, name_len, text_len) = (
+            small as u32 as i32,
+            (small >> 32) as u8,
+            (small >> 40) as u8,
+            (small >> 48) as u16,
+        );
+        let missing = [
+            (word(8) == 0, "time_ms"),
+            (pid != alice.pid(), "pid"),
+            (kind != 1, "kind (Chat)"),
+            (
+                usize::from(name_len) != 5 || shared.bytes(slot + 24, 5) != b"alice",
+                "name",
+            ),
+            (
+                usize::from(text_len) != text.len() || shared.bytes(slot + 40, text.len()) != text,
+                "text",
+            ),
+        ];
+        missing
+            .iter()
+            .filter(|(wrong, _)| *wrong)
+            .map(|(_, field)| *field)
+            .collect::<Vec<_>>()
+    };
+    let mut steps = 0u64;
+    let stepped = single_step(server.pid(), Duration::from_secs(40), || {
+        steps += 1;
+        let seq = shared
+            .word64(slot)
+            .load(std::sync::atomic::Ordering::SeqCst);
+        let next = shared
+            .word64(NEXT_SEQ)
+            .load(std::sync::atomic::Ordering::SeqCst);
+        if seq != 2 && next < 3 {
+            return Ok(false);
+        }
+        let missing = complete();
+        ensure!(
+            missing.is_empty() && seq == 2,
+            "after instruction {steps} of the server's append, {} while {} still missing: a \
+             server killed at that instruction would leave an entry that readers trust but that \
+             is not all there",
+            if next >= 3 {
+                format!("header.next_seq was already {next}")
+            } else {
+                "the slot's seq already said 2".to_string()
+            },
+            if seq != 2 {
+                "the slot's seq was".to_string()
+            } else {
+                format!(
+                    "its {} {}",
+                    missing.join(", "),
+                    if missing.len() == 1 { "was" } else { "were" }
+                )
+            }
+        );
+        Ok(next >= 3)
+    })?;
+    match stepped {
+        Stepped::Done => Ok(()),
+        Stepped::Ended(n) => {
+            bail!("the server exited while it was traced (after {n} instructions)")
+        }
+        Stepped::OutOfTime(n) => bail!(
+            "the server did not publish alice's line within {n} instructions (40 s; the machine may \
+             have been busy): header.next_seq stayed below 3"
+        ),
+    }
 }

@@ -29,6 +29,7 @@ pub mod isolation;
 pub mod loom;
 pub mod report;
 pub mod sandbox;
+pub mod trace;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::ExitCode;

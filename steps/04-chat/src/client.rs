@@ -12,13 +12,21 @@
 //!
 //! Every turn of the loop also checks that the server lives (its `SEM_UNDO` semaphore),
 //! so a client whose server was killed says so and exits, whatever it was doing.
+//!
+//! `kill -USR1 PID` makes a client report its state on stderr (like `dd`'s progress
+//! report). The handler only raises a flag, which the loop reads; the signal may arrive
+//! while the client waits for the room's lock, and then interrupts `semop` (`EINTR`),
+//! which the semaphore wrapper must simply retry.
 
 use std::collections::VecDeque;
 use std::io::BufRead;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use nix::errno::Errno;
+use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
 use step01_message_queue::{MessageQueue, TypeFilter};
 use step02_shared_memory::{Backoff, ShmError};
 use step03_protocol::layout::EntryKind;
@@ -49,6 +57,30 @@ pub const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// After end of input, how long the client waits to see its own last lines in the room.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 // ANCHOR_END: constants
+
+// ANCHOR: status_signal
+/// Raised by the SIGUSR1 handler: report the client's state at the next turn of the loop.
+static STATUS_REQUESTED: AtomicBool = AtomicBool::new(false);
+
+/// The SIGUSR1 handler. Only async-signal-safe work is allowed in a handler (signal-safety(7)):
+/// storing to an atomic is, printing is not.
+extern "C" fn request_status(_signal: libc::c_int) {
+    STATUS_REQUESTED.store(true, Ordering::Relaxed);
+}
+
+/// Installs the SIGUSR1 handler that asks for a status report. Without `SA_RESTART`:
+/// System V calls are never restarted anyway (signal(7)), and the wrappers retry `EINTR`.
+pub fn install_status_signal() -> Result<(), Errno> {
+    let action = SigAction::new(
+        SigHandler::Handler(request_status),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe, and it
+    // replaces the default action (terminate) of a signal nothing else in the program uses.
+    unsafe { sigaction(Signal::SIGUSR1, &action) }.map(|_| ())
+}
+// ANCHOR_END: status_signal
 
 /// A client that has joined a room.
 pub struct Client {
@@ -236,6 +268,13 @@ impl Client {
         let mut arrived: Option<Input> = None;
         loop {
             self.check_server()?;
+            if STATUS_REQUESTED.swap(false, Ordering::Relaxed) {
+                eprintln!(
+                    "step04-client: in room {}, printed up to entry {}, {} line(s) of ours on \
+                     their way",
+                    self.room, self.last_seq, self.unseen_own
+                );
+            }
             while ending.is_none() && self.may_send() {
                 let next = arrived.take().ok_or(TryRecvError::Empty);
                 match next.or_else(|_| input.try_recv()) {
@@ -356,6 +395,8 @@ impl Client {
 fn spawn_stdin_reader() -> Receiver<Input> {
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
+        // SIGUSR1 is for the main thread: the one that may wait in semop.
+        let _ = SigSet::from(Signal::SIGUSR1).thread_block();
         let mut stdin = std::io::stdin().lock();
         let mut buffer = Vec::new();
         loop {

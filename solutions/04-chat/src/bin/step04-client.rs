@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::Parser;
 use step01_message_queue::cli::run_main;
 use step04_chat::Room;
-use step04_chat::client::Client;
+use step04_chat::client::{self, Client};
 
 /// Join a chat room: type lines to send them; /who, /msg NAME TEXT; /quit or Ctrl-D to leave.
 #[derive(Debug, Parser)]
@@ -34,6 +35,7 @@ struct Args {
 fn main() -> ExitCode {
     run_main("step04-client", || {
         let args = Args::parse();
+        client::install_status_signal().context("cannot install the SIGUSR1 handler")?;
         let mut client = Client::join(&Room::new(args.room), &args.name)?;
         if let Some(ms) = args.poll_interval_ms_for_test {
             client.set_poll_interval(Duration::from_millis(ms));
