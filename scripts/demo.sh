@@ -1,16 +1,36 @@
 #!/usr/bin/env bash
 # `make demo`: the step 4 chat end to end in a throwaway room. A server and three scripted
 # clients (alice, bob, carol) talk for a few seconds; then each client's screen is shown,
-# the server is stopped with SIGINT, and the room is checked to be gone from `ipcs`.
+# the server is stopped with SIGINT, and the room's objects are checked to be gone.
 # Everything it creates is removed on exit, even on Ctrl-C.
+#
+# The ipcs check looks at the room's own objects only, never at the machine's count (which
+# another program can change at any time): the objects keyed from the room directory
+# (ftok with the project ids 'Q', 'M' and 'S' of solutions/03-protocol/src/routing.rs,
+# among all 256), listed by scripts/ipcs-snapshot.sh while the directory exists. The room
+# is a fresh directory whose keys no object uses yet (else another one is made, as the
+# graders' sandboxes do), the objects the server made are recorded by key and id, and
+# after the server stopped exactly those must be gone. Another program's object cannot
+# match: it would need one of the room's keys and the id of an object the server made
+# (the kernel gives a new object another id than the removed one had).
 set -euo pipefail
 bin="$1"
-room=$(mktemp -d -t ipc-course-demo-XXXXXX)
-echo $$ > "$room/.owner-pid"   # in use: `make clean-ipc` leaves it alone
+snapshot="$(dirname "$0")/ipcs-snapshot.sh"
+rejected=()
+for attempt in $(seq 20); do
+    room=$(mktemp -d -t ipc-course-demo-XXXXXX)
+    echo $$ > "$room/.owner-pid"   # in use: `make clean-ipc` leaves it alone
+    if [ -z "$("$snapshot" "$room")" ] || [ "$attempt" -eq 20 ]; then
+        break
+    fi
+    rejected+=("$room")            # kept until a room is found, so each gets another inode
+done
+rm -rf "${rejected[@]}"
 server=""
+started=""   # set once the server runs: from then on, the room's keys are the demo's
 cleanup() {
     [ -n "$server" ] && kill -INT "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-    cargo xtask clean-ipc "$room" >/dev/null 2>&1 || true
+    [ -n "$started" ] && { cargo xtask clean-ipc "$room" >/dev/null 2>&1 || true; }
     rm -rf "$room"
 }
 trap cleanup EXIT
@@ -33,12 +53,15 @@ person() {
 }
 
 echo "== room: $room"
-before=$(ipcs -q -m -s | grep -cE "^0x" || true)
+[ -z "$("$snapshot" "$room")" ] || { echo "== no room with unused keys could be made" >&2; exit 1; }
+started=1
 "$bin/step04-server" --room "$room" 2> "$room/server.log" &
 server=$!
 for _ in $(seq 100); do grep -q "serving room" "$room/server.log" 2>/dev/null && break; sleep 0.05; done
-echo "== the server created the room's objects:"
-ipcs -q -m -s | grep -E "^0x" | sed 's/^/   /' || true
+# kind, key and id of each object keyed from the room.
+objects=$("$snapshot" "$room" | awk '{print $1, $2, $3}')
+echo "== the server created the room's objects (kind, key, id):"
+echo "$objects" | sed 's/^/   /'
 
 echo "== alice, bob and carol chat for a few seconds ..."
 person alice 0.0 1.5 "hi everyone" "is anybody there?" pause:1.2 "welcome carol!" &
@@ -58,10 +81,16 @@ kill -INT "$server"
 wait "$server" || true
 server=""
 sed 's/^/   server: /' "$room/server.log" | tail -n 4
-after=$(ipcs -q -m -s | grep -cE "^0x" || true)
-if [ "$after" -eq "$before" ]; then
-    echo "== the room's three objects are gone (ipcs counts $after objects, as before the demo)"
-else
-    echo "== ipcs counts $after objects, $before before the demo: something was left behind" >&2
+left=$(comm -12 <(echo "$objects" | LC_ALL=C sort) \
+    <("$snapshot" "$room" | awk '{print $1, $2, $3}' | LC_ALL=C sort))
+count=$(echo "$objects" | grep -c . || true)
+if [ -n "$left" ]; then
+    echo "== the server left these objects of the room behind:" >&2
+    echo "$left" | sed 's/^/   /' >&2
     exit 1
+elif [ "$count" -ne 3 ]; then
+    echo "== the server made $count objects in the room, not 3 (a queue, a segment, semaphores)" >&2
+    exit 1
+else
+    echo "== the room's three objects are gone from ipcs"
 fi

@@ -4,7 +4,7 @@
 //! directory, and make their keys with ftok from those directories. A grader that was
 //! killed (say with Ctrl-C twice) cannot clean up, so this finds those directories whose
 //! owner (the pid in their `.owner-pid` file) is gone, removes every System V object keyed
-//! from them (any project id), then the directories.
+//! from them or from the paths inside them (any project id), then the directories.
 
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
@@ -42,6 +42,23 @@ pub fn remove_objects_of(path: &Path) -> usize {
             }
         }
     }
+    removed
+}
+
+/// Removes the IPC objects keyed from `dir` or from any path below it, down to 4 levels
+/// (as the graders' own cleanup does: a test may key a room inside its sandbox).
+pub fn remove_objects_below(dir: &Path) -> usize {
+    fn walk(path: &Path, depth: usize, removed: &mut usize) {
+        *removed += remove_objects_of(path);
+        if depth == 0 || !path.is_dir() || path.is_symlink() {
+            return;
+        }
+        for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
+            walk(&entry.path(), depth - 1, removed);
+        }
+    }
+    let mut removed = 0;
+    walk(dir, 4, &mut removed);
     removed
 }
 
@@ -93,7 +110,7 @@ pub fn leftover_dirs(since: Option<SystemTime>) -> Result<Vec<PathBuf>> {
 /// Removes the IPC objects keyed from each of `dirs`, then the directories; returns how
 /// many objects there were.
 pub fn remove_dirs(dirs: &[PathBuf]) -> usize {
-    let objects = dirs.iter().map(|dir| remove_objects_of(dir)).sum();
+    let objects = dirs.iter().map(|dir| remove_objects_below(dir)).sum();
     for dir in dirs {
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -101,18 +118,12 @@ pub fn remove_dirs(dirs: &[PathBuf]) -> usize {
 }
 
 /// Cleans the leftover `ipc-course-*` directories (those whose owner has exited) and the
-/// given extra paths.
+/// given extra paths (the objects keyed from each path itself only: it may be any
+/// directory, not one of the course's).
 pub fn clean(extra: &[PathBuf]) -> Result<()> {
-    let mut dirs = leftover_dirs(None)?;
+    let dirs = leftover_dirs(None)?;
     let leftovers = dirs.len();
-    dirs.extend(extra.iter().cloned());
-    let mut objects = 0;
-    for dir in &dirs {
-        objects += remove_objects_of(dir);
-    }
-    for dir in dirs.iter().take(leftovers) {
-        let _ = std::fs::remove_dir_all(dir);
-    }
+    let objects = remove_dirs(&dirs) + extra.iter().map(|p| remove_objects_of(p)).sum::<usize>();
     println!(
         "removed {objects} IPC object(s) and {leftovers} leftover director{} of the course",
         if leftovers == 1 { "y" } else { "ies" }
