@@ -113,6 +113,7 @@ pub fn run(step: Step, tests: Vec<Test>) -> ExitCode {
     let binaries = Arc::new(binaries.ok());
     let outcomes = Arc::new(Mutex::new(Vec::new()));
 
+    let number = step.number;
     let trials = tests
         .into_iter()
         .map(|test| {
@@ -120,10 +121,12 @@ pub fn run(step: Step, tests: Vec<Test>) -> ExitCode {
             let binaries = Arc::clone(&binaries);
             let outcomes = Arc::clone(&outcomes);
             Trial::test(test.name, move || {
-                let failure = run_one(&test, binaries.as_ref().as_ref());
-                let message = failure
-                    .as_ref()
-                    .map(|why| format!("{why}\nhint: {}", test.hint));
+                let failure = run_one(&test, binaries.as_ref().as_ref(), number);
+                let message = failure.map(|failure| match failure.hint {
+                    Hint::Own => format!("{}\nhint: {}", failure.why, test.hint),
+                    Hint::Instead(hint) => format!("{}\nhint: {hint}", failure.why),
+                    Hint::None => failure.why,
+                });
                 lock(&outcomes).push(Outcome {
                     name: test.name.to_string(),
                     exercise: test.exercise.to_string(),
@@ -158,44 +161,123 @@ pub fn run(step: Step, tests: Vec<Test>) -> ExitCode {
     conclusion.exit_code()
 }
 
-/// Runs one test in a fresh sandbox; `Some(reason)` if it failed.
-fn run_one(test: &Test, binaries: Option<&build::Binaries>) -> Option<String> {
+/// Why a test failed, and which hint goes with it.
+struct Failure {
+    /// What went wrong.
+    why: String,
+    /// The hint to print after it.
+    hint: Hint,
+}
+
+/// Which hint a failure gets.
+enum Hint {
+    /// The test's own hint: the failure is about its exercise.
+    Own,
+    /// Another one: the failure is not (only) about the exercise's logic.
+    Instead(String),
+    /// None at all (the code did not compile: one banner above says it all).
+    None,
+}
+
+/// Runs one test in a fresh sandbox; `Some(failure)` if it failed.
+fn run_one(test: &Test, binaries: Option<&build::Binaries>, step: u32) -> Option<Failure> {
     let Some(binaries) = binaries else {
-        return Some(
-            "the code does not compile (see the compiler errors above the test list)".into(),
-        );
+        return Some(Failure {
+            why: "not run: the code does not compile (the compiler's messages are above the \
+                  test list)"
+                .into(),
+            hint: Hint::None,
+        });
     };
     let limit = Duration::from_secs(test.seconds);
     let mut sandbox = match Sandbox::new(binaries.clone(), limit) {
         Ok(sandbox) => sandbox,
-        Err(error) => return Some(format!("the grader could not set up the test: {error:#}")),
+        Err(error) => {
+            return Some(Failure {
+                why: format!("the grader could not set up the test: {error:#}"),
+                hint: Hint::None,
+            });
+        }
     };
     let result = catch_unwind(AssertUnwindSafe(|| (test.run)(&mut sandbox)));
     let timed_out = sandbox.timed_out();
+    let stopped = sandbox.stopped_early();
+    let activity = sandbox.activity();
     // Kill every process and remove every IPC object of the test before judging it.
     drop(sandbox);
-    if timed_out {
+    let mut failure = if timed_out {
         // What the test saw after its processes were killed usually names the one that hung.
         let last_words = match &result {
             Ok(Err(error)) => format!("\nwhat the test saw: {error:#}"),
             _ => String::new(),
         };
-        return Some(format!(
-            "did not finish within its time limit of {} s, so every process it started was killed \
-             (a call that blocks forever, or a process that never exits?){last_words}",
-            test.seconds
+        Failure {
+            why: format!(
+                "did not finish within its time limit of {} s, so every process it started was \
+                 killed: a call that blocks forever, a process that never exits, or a machine so \
+                 busy that everything ran far slower than usual{last_words}\nwhat its processes \
+                 had printed by then:\n{activity}",
+                test.seconds
+            ),
+            hint: Hint::Instead(format!(
+                "a time-out is not always a bug: on a busy machine, run `make check-step {step}` \
+                 again. If it times out again, the output above shows where the processes were \
+                 when they were stopped. ({})",
+                test.hint
+            )),
+        }
+    } else {
+        match result {
+            Ok(Ok(())) => return None,
+            Ok(Err(error)) => Failure {
+                why: format!("{error:#}"),
+                hint: Hint::Own,
+            },
+            Err(panic) => Failure {
+                why: match panic.downcast_ref::<String>() {
+                    Some(text) => format!("the test panicked: {text}"),
+                    None => match panic.downcast_ref::<&str>() {
+                        Some(text) => format!("the test panicked: {text}"),
+                        None => "the test panicked".into(),
+                    },
+                },
+                hint: Hint::Own,
+            },
+        }
+    };
+    blame(test, &stopped, &mut failure);
+    Some(failure)
+}
+
+/// Names every process of the test that stopped at a stub or panicked, with its stderr,
+/// whatever the test itself concluded; if one stopped at another exercise's stub, the hint
+/// says to finish that exercise first.
+fn blame(test: &Test, stopped: &[sandbox::Stopped], failure: &mut Failure) {
+    for process in stopped {
+        let how = match &process.stub {
+            Some(id) if id == test.exercise => {
+                format!("stopped at the unfinished stub of exercise {id}, the one this test grades")
+            }
+            Some(id) => format!(
+                "stopped at the unfinished stub of exercise {id}, which this test needs too: the \
+                 failure above comes from there"
+            ),
+            None => "panicked".to_string(),
+        };
+        failure.why.push_str(&format!(
+            "\nnote: {} {how}. Its stderr:{}",
+            process.process, process.stderr
         ));
     }
-    match result {
-        Ok(Ok(())) => None,
-        Ok(Err(error)) => Some(format!("{error:#}")),
-        Err(panic) => Some(match panic.downcast_ref::<String>() {
-            Some(text) => format!("the test panicked: {text}"),
-            None => match panic.downcast_ref::<&str>() {
-                Some(text) => format!("the test panicked: {text}"),
-                None => "the test panicked".into(),
-            },
-        }),
+    let neighbour = stopped
+        .iter()
+        .find_map(|s| s.stub.clone().filter(|id| id != test.exercise));
+    if let Some(id) = neighbour {
+        failure.hint = Hint::Instead(format!(
+            "this test of exercise {} reached exercise {id}, which is not done yet: finish {id} \
+             first (`make hint E={id}`), then check again.",
+            test.exercise
+        ));
     }
 }
 

@@ -46,6 +46,8 @@ pub struct Sandbox {
     binaries: Binaries,
     /// Process groups of the children started so far.
     groups: Arc<Mutex<Vec<i32>>>,
+    /// Every process the test started, with what it printed (for the failure report).
+    started: Mutex<Vec<Started>>,
     /// Set by the watchdog when the time limit passed.
     timed_out: Arc<AtomicBool>,
     /// When the test's time is up.
@@ -105,6 +107,7 @@ impl Sandbox {
             claim,
             binaries,
             groups,
+            started: Mutex::new(Vec::new()),
             timed_out,
             deadline: Instant::now() + limit,
             watchdog_stop: Some(stop),
@@ -218,6 +221,12 @@ impl Sandbox {
         if let Some(err) = child.stderr.take() {
             readers.push(collect(err, Arc::clone(&stderr)));
         }
+        lock(&self.started).push(Started {
+            name: cmd.program.clone(),
+            pid,
+            stdout: Arc::clone(&stdout),
+            stderr: Arc::clone(&stderr),
+        });
         let mut stdin = child.stdin.take();
         if let Input::Bytes(bytes) = cmd.stdin
             && let Some(mut pipe) = stdin.take()
@@ -309,6 +318,70 @@ fn collect(mut source: impl Read + Send + 'static, sink: Arc<Mutex<Vec<u8>>>) ->
             lock(&sink).extend_from_slice(&chunk[..n]);
         }
     })
+}
+
+/// A process a test started, and the buffers its output is collected in.
+struct Started {
+    /// The binary's name.
+    name: String,
+    /// Its pid.
+    pid: i32,
+    /// What it printed on stdout.
+    stdout: Arc<Mutex<Vec<u8>>>,
+    /// What it printed on stderr.
+    stderr: Arc<Mutex<Vec<u8>>>,
+}
+
+/// A process of a test that stopped early: at an exercise's stub, or in a panic.
+pub struct Stopped {
+    /// `step04-server (pid 123)`.
+    pub process: String,
+    /// The exercise whose stub it reached, if that is how it stopped.
+    pub stub: Option<String>,
+    /// The end of its stderr.
+    pub stderr: String,
+}
+
+impl Sandbox {
+    /// The processes of this test that reached an exercise's stub or panicked.
+    pub fn stopped_early(&self) -> Vec<Stopped> {
+        lock(&self.started)
+            .iter()
+            .filter_map(|p| {
+                let stderr = String::from_utf8_lossy(&lock(&p.stderr)).into_owned();
+                let stub = stub_exercise(&stderr);
+                (stub.is_some() || stderr.contains("panicked at")).then(|| Stopped {
+                    process: format!("{} (pid {})", p.name, p.pid),
+                    stub,
+                    stderr: excerpt(&stderr),
+                })
+            })
+            .collect()
+    }
+
+    /// What every process of this test had printed, for a report after a time-out.
+    pub fn activity(&self) -> String {
+        lock(&self.started)
+            .iter()
+            .map(|p| {
+                let out = String::from_utf8_lossy(&lock(&p.stdout)).into_owned();
+                let err = String::from_utf8_lossy(&lock(&p.stderr)).into_owned();
+                format!("{} (pid {}):{}", p.name, p.pid, streams(&out, &err))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// The exercise whose stub `stderr` reports reaching, if any.
+pub fn stub_exercise(stderr: &str) -> Option<String> {
+    const MARK: &str = "not yet implemented: exercise ";
+    let at = stderr.find(MARK)?;
+    let id: String = stderr[at + MARK.len()..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    Some(id.trim_end_matches('.').to_string())
 }
 
 /// What a command reads on stdin.
@@ -595,15 +668,8 @@ impl Output {
 
 /// ", at the unfinished stub of exercise N.M" when `stderr` shows a `todo!` stub's panic.
 pub fn stub_note(stderr: &str) -> String {
-    const MARK: &str = "not yet implemented: exercise ";
-    match stderr.find(MARK) {
-        Some(at) => {
-            let id: String = stderr[at + MARK.len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_digit() || *c == '.')
-                .collect();
-            format!(" at the unfinished stub of exercise {id} (its todo!)")
-        }
+    match stub_exercise(stderr) {
+        Some(id) => format!(" at the unfinished stub of exercise {id} (its todo!)"),
         None => String::new(),
     }
 }

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
-use step01_message_queue::{MessageQueue, TypeFilter};
+use step01_message_queue::{IpcError, MessageQueue, TypeFilter};
 use step02_shared_memory::{Backoff, ShmError};
 use step03_protocol::layout::EntryKind;
 use step03_protocol::routing::{SERVER_MTYPE, reply_mtype};
@@ -193,7 +193,11 @@ impl Client {
     fn send(&self, request: &Request) -> Result<()> {
         let bytes = request.encode();
         let mut backoff = Backoff::new(SEND_TIMEOUT);
-        while !self.queue().try_send(SERVER_MTYPE, &bytes)? {
+        while !self
+            .queue()
+            .try_send(SERVER_MTYPE, &bytes)
+            .map_err(|error| self.queue_error(error))?
+        {
             self.check_server()?;
             backoff.wait(String::new).map_err(|error| match error {
                 ShmError::TimedOut { waited, .. } => ChatError::QueueFull { waited },
@@ -203,6 +207,17 @@ impl Client {
         Ok(())
     }
     // ANCHOR_END: send
+
+    /// A failure of the room's queue: a queue that was removed means the server stopped.
+    fn queue_error(&self, error: IpcError) -> ChatError {
+        if error.is_removed() {
+            ChatError::ServerGone {
+                room: self.room.to_string(),
+            }
+        } else {
+            error.into()
+        }
+    }
 
     /// The queue.
     fn queue(&self) -> &MessageQueue {
@@ -214,7 +229,8 @@ impl Client {
     fn mailbox(&self) -> Result<Option<Reply>> {
         let message = self
             .queue()
-            .try_receive(TypeFilter::Exactly(i64::from(self.pid)))?;
+            .try_receive(TypeFilter::Exactly(i64::from(self.pid)))
+            .map_err(|error| self.queue_error(error))?;
         match message.map(|m| Reply::decode(&m.payload)) {
             None => Ok(None),
             Some(Ok(reply)) => Ok(Some(reply)),
