@@ -45,7 +45,7 @@ check-step: ## Grade step N of IMPL (e.g. make check-step N=1, or make check-ste
 	GRADE_IMPL=$(IMPL) $(CARGO) test --quiet --test "step$$nn"
 
 .PHONY: watch
-watch: ## Grade step N of steps/, then again whenever you save one of its files (make watch 4)
+watch: ## Re-grade step N of steps/ whenever you save one of its files (make watch 4; Ctrl-C stops)
 	@n="$(or $(N),$(word 2,$(MAKECMDGOALS)))"; \
 	if [ -z "$$n" ]; then echo "usage: make watch N (a step number)"; exit 2; fi; \
 	nn=$$(printf '%02d' "$$n"); \
