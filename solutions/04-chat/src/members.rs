@@ -93,6 +93,7 @@ impl Members {
         // HINT: chapter 3's "The queue protocol" lists every request and the replies it may get.
         // HINT: every request but a join comes from a member, or is refused with a reason from step 3's RejectReason.
         // HINT: a private line goes to one mailbox only; it never enters the ring.
+        // HINT: people read the details of refusals (the grader too): "NAME is not in the room", "... has not joined ...".
         // BEGIN EXERCISE 4.4 (stub uses: self, request, now_ms)
         use step03_protocol::RejectReason;
 
@@ -158,6 +159,7 @@ impl Members {
         // HINT: three reasons to refuse, each with its own RejectReason; in what order should they be checked?
         // HINT: the room's size limit is in step 3's layout (it has one presence slot per member).
         // HINT: the join entry goes into the ring before the welcome goes out.
+        // HINT: the details people (and the grader) read: a name "is already taken", a pid "already joined".
         // BEGIN EXERCISE 4.5 (stub uses: self, pid, name)
         use step03_protocol::RejectReason;
         use step03_protocol::layout::MAX_CLIENTS;
