@@ -916,9 +916,21 @@ fn the_server_never_blocks_on_a_client_that_stopped_reading(sb: &mut Sandbox) ->
     // in zed's name: the replies fill the queue.
     zed.signal(libc::SIGSTOP);
     let who = [&[0x01u8, 0x04][..], &zed.pid().to_le_bytes()].concat();
-    let flood_end = Instant::now() + Duration::from_secs(2);
-    while Instant::now() < flood_end {
-        let _ = ipc::send_raw(queue, 1, &who);
+    // Sized by the queue, not by a guess of time: requests go in as long as there is room,
+    // until the queue has stayed full for half a second (full of replies to zed, or of
+    // requests a blocked server does not take).
+    let patience = Instant::now() + Duration::from_secs(20);
+    let mut full_since: Option<Instant> = None;
+    while Instant::now() < patience
+        && full_since.is_none_or(|t| t.elapsed() < Duration::from_millis(500))
+    {
+        match ipc::send_raw(queue, 1, &who) {
+            Ok(()) => full_since = None,
+            Err(_) => {
+                full_since.get_or_insert_with(Instant::now);
+                sleep(Duration::from_millis(1));
+            }
+        }
     }
     sleep(Duration::from_secs(1));
     // A server that sends replies with IPC_NOWAIT drops those that do not fit and keeps
