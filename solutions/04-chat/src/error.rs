@@ -127,6 +127,14 @@ pub enum ChatError {
         waited: Duration,
     },
 
+    /// Nobody reads the client's stdout any more (a closed pipe).
+    #[error("stdout is closed")]
+    StdoutClosed,
+
+    /// Writing to stdout failed for another reason.
+    #[error("cannot write to stdout: {0}")]
+    Stdout(io::Error),
+
     /// Lines this client sent never showed up in the room.
     #[error("{count} line(s) you sent were not delivered: they never showed up in the room")]
     Undelivered {

@@ -249,10 +249,10 @@ impl Client {
             Ring::new(&held).read_since(self.last_seq)
         };
         if batch.missed > 0 {
-            println!("{}", format::missed(batch.missed, self.last_seq == 0));
+            show(&format::missed(batch.missed, self.last_seq == 0))?;
         }
         for entry in &batch.entries {
-            println!("{}", format::line(entry));
+            show(&format::line(entry))?;
             if entry.pid == self.pid && entry.kind == EntryKind::Chat {
                 self.unseen_own = self.unseen_own.saturating_sub(1);
             }
@@ -277,6 +277,15 @@ impl Client {
     /// end of input, if some of our lines never showed up in the room.
     pub fn run(mut self) -> Result<()> {
         let input = spawn_stdin_reader();
+        match self.chat(&input) {
+            // Nobody reads what we print any more: leave the room, and that is all.
+            Err(ChatError::StdoutClosed) => self.leave(),
+            other => other,
+        }
+    }
+
+    /// The loop of [`Client::run`]; it returns when the chat is over.
+    fn chat(&mut self, input: &Receiver<Input>) -> Result<()> {
         self.print_new()?;
         // Set at end of input: until when we wait for our last lines to come back.
         let mut ending: Option<Instant> = None;
@@ -307,7 +316,7 @@ impl Client {
                 }
             }
             while let Some(reply) = self.mailbox()? {
-                if self.received(reply) == Flow::Bye {
+                if self.received(reply)? == Flow::Bye {
                     return Ok(());
                 }
             }
@@ -370,7 +379,7 @@ impl Client {
             }
             Ok(Some(Command::Msg { to, text })) => {
                 // A private line never enters the ring, so the client echoes it itself.
-                println!("{}", format::private_to(&to, format::now_ms(), &text));
+                show(&format::private_to(&to, format::now_ms(), &text))?;
                 self.send(&Request::Private { pid, to, text })?;
             }
             Err(error) => eprintln!("not sent: {error}"),
@@ -380,31 +389,45 @@ impl Client {
     // ANCHOR_END: typed
 
     /// Handles one reply from our mailbox.
-    fn received(&self, reply: Reply) -> Flow {
+    fn received(&self, reply: Reply) -> Result<Flow> {
         match reply {
             Reply::Bye { reason } => {
-                println!("* the server said goodbye: {reason}");
-                return Flow::Bye;
+                show(&format!("* the server said goodbye: {reason}"))?;
+                return Ok(Flow::Bye);
             }
             Reply::Rejected { detail, .. } => eprintln!("the server refused: {detail}"),
             Reply::Private {
                 from,
                 time_ms,
                 text,
-            } => println!("{}", format::private_from(&from, time_ms, &text)),
+            } => show(&format::private_from(&from, time_ms, &text))?,
             Reply::Who { names } => {
                 let names: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
-                println!("* online: {}", names.join(", "))
+                show(&format!("* online: {}", names.join(", ")))?;
             }
             Reply::Welcome { .. } => {}
         }
-        Flow::Continue
+        Ok(Flow::Continue)
     }
 
     /// Tells the server we leave.
-    fn leave(self) -> Result<()> {
+    fn leave(&self) -> Result<()> {
         self.send(&Request::Leave { pid: self.pid })
     }
+}
+
+/// Prints one line on stdout. A stdout that is gone (the reader of a pipe exited, as in
+/// `step04-client ... | head`) is [`ChatError::StdoutClosed`], which ends the chat
+/// quietly; `println!` would panic instead.
+fn show(line: &str) -> Result<()> {
+    use std::io::Write;
+    writeln!(std::io::stdout().lock(), "{line}").map_err(|error| {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            ChatError::StdoutClosed
+        } else {
+            ChatError::Stdout(error)
+        }
+    })
 }
 
 /// Reads stdin on a thread of its own, so the main loop never blocks on it.
