@@ -18,7 +18,7 @@
 //! - [`cli`]: command-line arguments shared by the binaries.
 //!
 //! The exercises of this step are the bodies of [`Key::from_path`] (1.1),
-//! `MessageQueue::msgget` (1.2), `MessageQueue::send_with_flags` (1.3),
+//! [`CreationMode::get`] with `MessageQueue::msgget` (1.2), `MessageQueue::send_with_flags` (1.3),
 //! [`MessageQueue::receive_raw`] (1.4) and `Queue::remove_id` (1.5). Everything else is
 //! given.
 
