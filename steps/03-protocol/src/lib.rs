@@ -18,7 +18,7 @@
 //!   `encode` and `decode`.
 //! - [`layout`]: `#[repr(C)]` layouts of the shared-memory state and of log-file records.
 //! - [`describe`]: human-readable rendering, for the `step03-codec` debugging tool.
-
+//!
 //! The exercises of this step are the bodies of [`Name::new`] (3.1), [`Request::encode`]
 //! (3.2), [`Request::decode`] (3.3) and [`routing::reply_mtype`] (3.4). Everything else is
 //! given.
