@@ -88,6 +88,12 @@ type_in bob 'step04-client --room "$room" --name bob'
 wait_screen bob "* bob joined"
 type_in bob 'hello alice, I can see your line from before I came'
 wait_screen alice "<bob> hello alice"
+type_in alice '/who'
+wait_screen alice "* online: alice, bob"
+type_in bob '/msg alice this one is for you only'
+wait_screen alice "*bob* this one is for you only"
+type_in bob '/mgs alice oops'
+wait_screen bob "unknown command /mgs"
 
 run_in shell 'ipcs'
 semid=$(screen server | sed -n 's/.*semaphores \([0-9]*\)).*/\1/p' | head -n 1)

@@ -32,5 +32,5 @@ run 'sleep 2 | unshare --pid --fork sh -c '"'"'step04-client --room "$1" --name 
 sleep 0.5
 run 'echo "me too" | unshare --pid --fork sh -c '"'"'step04-client --room "$1" --name bob; echo "exit status $?"'"'"' sh "$room"'
 run 'wait %%'
-run 'kill -INT $server; wait $server; grep pid= "$room/server.log"'
+run 'kill -INT $server; wait $server; grep pid "$room/server.log"'
 server=""
