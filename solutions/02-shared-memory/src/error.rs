@@ -74,7 +74,7 @@ pub enum ShmError {
     },
 
     /// Waiting for other processes took longer than a deadline; `what` says for what.
-    #[error("gave up after {waited:?} waiting for {what}")]
+    #[error("gave up after {waited:.1?} waiting for {what}")]
     TimedOut {
         /// What was awaited, e.g. "the writer to finish (the sequence stays odd)".
         what: String,

@@ -20,6 +20,7 @@
 //! - [`members`]: the server's decisions, without I/O: a request in, effects out.
 //! - [`server`]: the server's loop, which carries the decisions out.
 //! - [`signals`]: stopping the server cleanly on SIGINT/SIGTERM.
+//! - [`logging`]: the server's log lines on stderr (`tracing`, filtered by `RUST_LOG`).
 //! - [`command`]: what a typed line means, parsed before anything is sent.
 //! - [`client`]: the line-oriented client.
 //! - [`format`]: how lines look on the terminal.
@@ -33,6 +34,7 @@ pub mod client;
 pub mod command;
 pub mod error;
 pub mod format;
+pub mod logging;
 pub mod members;
 pub mod objects;
 pub mod ring;

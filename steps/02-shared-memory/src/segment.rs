@@ -151,7 +151,7 @@ impl Segment {
     /// [`ShmError::SizeMismatch`]: crate::ShmError::SizeMismatch
     fn with_size(segment: Segment, expected_size: usize) -> Result<Segment> {
         // Part of exercise 2.1: refuse a segment whose size is not `expected_size`.
-        // HINT: the size an existing segment really has is in `self.size` (read with shmctl(2), IPC_STAT).
+        // HINT: the size an existing segment really has is in `segment.size` (read with shmctl(2), IPC_STAT).
         // BEGIN EXERCISE 2.1 (stub uses: segment, expected_size)
         let _ = (segment, expected_size); // silences "unused" until your code uses them
         todo!(

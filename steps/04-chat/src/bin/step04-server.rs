@@ -1,7 +1,6 @@
 //! The chat server of step 4: creates a room's queue, shared ring and semaphores, serves
 //! clients until SIGINT/SIGTERM, then removes everything it created.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,8 +8,7 @@ use anyhow::Context;
 use clap::Parser;
 use step01_message_queue::cli::run_main;
 use step04_chat::server::Server;
-use step04_chat::{Room, signals};
-use tracing_subscriber::EnvFilter;
+use step04_chat::{Room, logging, signals};
 
 /// Serve a chat room until Ctrl-C. The log goes to stderr; RUST_LOG sets its detail
 /// (info by default; debug shows every public line; trace also private ones).
@@ -28,7 +26,7 @@ fn main() -> ExitCode {
         let args = Args::parse();
         // Before any thread exists, so that every thread inherits the blocked mask.
         signals::block_stop_signals().context("cannot block SIGINT/SIGTERM")?;
-        init_logging();
+        logging::init("step04-server");
         let mut server = Server::start(Room::new(args.room))?;
         let stop = signals::watch(server.queue());
         let served = server.run(&stop);
@@ -38,15 +36,3 @@ fn main() -> ExitCode {
     })
 }
 // ANCHOR_END: main
-
-/// Logs to stderr as `step04-server: INFO message`, at the level RUST_LOG asks for.
-fn init_logging() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(std::io::stderr().is_terminal())
-        .without_time()
-        .init();
-}
