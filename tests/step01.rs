@@ -9,7 +9,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use harness::{Sandbox, Step, Test, ipc};
+use harness::{Sandbox, Signal, Step, Test, ipc};
 
 fn main() -> std::process::ExitCode {
     harness::run(
@@ -369,11 +369,10 @@ fn create_uses_an_existing_queue_and_exclusive_refuses_it(sb: &mut Sandbox) -> R
         .expect_success("a send with --create to a queue that exists (it should use it)")?;
     let out = send(&["--create", "--exclusive", "third"])?;
     ensure_no_panic(&out)?;
-    ensure!(
-        !out.success() && out.stderr_text().contains("File exists"),
-        "--create --exclusive must refuse a queue that exists, saying so (\"File exists\"): {}",
-        out.describe()
-    );
+    out.expect_failure_saying(
+        "File exists",
+        "--create --exclusive must refuse a queue that exists, saying so (\"File exists\")",
+    )?;
     let info = ipc::queue_info(sb.key(1)).context("the queue is gone")?;
     ensure!(
         ipc::find(ipc::Kind::Queue, sb.key(1)) == Some(id) && info.messages == 2,
@@ -470,11 +469,10 @@ fn oversize_payload_is_refused_and_nothing_is_sent(sb: &mut Sandbox) -> Result<(
         msgmax + 1,
         out.describe()
     );
-    ensure!(
-        out.stderr_text().contains("msgmax"),
-        "the error must say the payload is larger than msgmax: {}",
-        out.describe()
-    );
+    out.expect_stderr(
+        "msgmax",
+        "the error must say the payload is larger than msgmax",
+    )?;
     ensure!(
         queued(sb)? == 0,
         "a refused payload must not reach the queue, but it holds {} message(s)",
@@ -512,11 +510,7 @@ fn only_positive_types_are_sent_and_the_extremes_work(sb: &mut Sandbox) -> Resul
             "type {mtype} must be refused: {}",
             out.describe()
         );
-        ensure!(
-            out.stderr_text().contains("positive"),
-            "the error must say the type must be positive: {}",
-            out.describe()
-        );
+        out.expect_stderr("positive", "the error must say the type must be positive")?;
         ensure!(
             queued(sb)? == 0,
             "a refused message must not reach the queue"
@@ -580,7 +574,7 @@ fn receiver_started_first_blocks_then_gets_the_message(sb: &mut Sandbox) -> Resu
     // step01-recv has a SIGUSR1 handler; a handler running during msgrcv makes it fail
     // with EINTR (System V calls are never restarted, signal(7)), which must be retried.
     for _ in 0..3 {
-        receiver.signal(libc::SIGUSR1);
+        receiver.signal(Signal::SIGUSR1);
         sleep(Duration::from_millis(100));
     }
     sleep(Duration::from_millis(200));
@@ -723,11 +717,10 @@ fn the_receiver_reports_a_removed_queue(sb: &mut Sandbox) -> Result<()> {
     let out = receiver.wait(Duration::from_secs(3)).context(
         "after the queue was removed, a blocked msgrcv fails with EIDRM: the receiver must report it and exit",
     )?;
-    ensure!(
-        !out.success() && out.stderr_text().contains("msgrcv"),
-        "a receiver whose queue is removed must exit with an error naming msgrcv: {}",
-        out.describe()
-    );
+    out.expect_failure_saying(
+        "msgrcv",
+        "a receiver whose queue is removed must exit with an error naming msgrcv",
+    )?;
     Ok(())
 }
 
@@ -767,12 +760,11 @@ fn a_removal_the_kernel_refuses_is_reported(sb: &mut Sandbox) -> Result<()> {
     // `nobody` may open the queue (asking for no permission bits), but not remove it.
     let out = sb.run(sb.cmd("step01-rm").arg("--path").arg(&path).user(65534))?;
     ensure_no_panic(&out)?;
-    ensure!(
-        !out.success() && out.stderr_text().contains("Operation not permitted"),
+    out.expect_failure_saying(
+        "Operation not permitted",
         "step01-rm run by another user must fail and say why (\"Operation not permitted\"), \
-         not claim the queue was removed: {}",
-        out.describe()
-    );
+         not claim the queue was removed",
+    )?;
     ensure!(
         ipc::find(ipc::Kind::Queue, sb.key(1)).is_some(),
         "the queue must still be there after a refused removal"

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 use harness::trace::{self, Attachment, Stepped, single_step};
-use harness::{Output, Proc, Sandbox, Step, Test, ipc};
+use harness::{Output, Proc, Sandbox, Signal, Step, Test, ipc};
 
 /// The project id of the mailbox (and of `step02-shm` by default).
 const MAILBOX_PROJ: u8 = 2;
@@ -830,12 +830,11 @@ fn a_removal_the_kernel_refuses_is_reported(sb: &mut Sandbox) -> Result<()> {
     let id = segment_id(sb, MAILBOX_PROJ)?;
     sb.open_to_other_users()?;
     let out = run_cmd(sb, command(sb, "step02-shm", "rm", &[]).user(65534))?;
-    ensure!(
-        !out.success() && out.stderr_text().contains("Operation not permitted"),
+    out.expect_failure_saying(
+        "Operation not permitted",
         "`step02-shm rm` run by another user must fail and say why (\"Operation not \
-         permitted\"), not claim the segment was removed: {}",
-        out.describe()
-    );
+         permitted\"), not claim the segment was removed",
+    )?;
     ensure!(
         info(id).is_ok_and(|segment| !segment.marked_for_removal),
         "the segment must be untouched by a refused removal"
@@ -1004,18 +1003,16 @@ fn typed_view_of_a_new_segment_reads_zero(sb: &mut Sandbox) -> Result<()> {
         "view",
         &["--as", "counter", "--proj-id", "3"],
     )?;
-    ensure!(
-        out.stdout_text().contains("value 0"),
-        "`step02-shm view --as counter` of a new segment must show value 0: {}",
-        out.describe()
-    );
+    out.expect_stdout(
+        "value 0",
+        "`step02-shm view --as counter` of a new segment must show value 0",
+    )?;
     ok(sb, "step02-shm", "create", &["--size", "4096"])?;
     let out = ok(sb, "step02-shm", "view", &["--as", "counter"])?;
-    ensure!(
-        out.stdout_text().contains("value 0"),
-        "a 16-byte Counter fits at the start of a 4096-byte segment: {}",
-        out.describe()
-    );
+    out.expect_stdout(
+        "value 0",
+        "a 16-byte Counter fits at the start of a 4096-byte segment",
+    )?;
     Ok(())
 }
 
@@ -1093,11 +1090,10 @@ fn counter_run_counts_exactly_and_leaves_no_segment(sb: &mut Sandbox) -> Result<
         "run",
         &["--processes", "2", "--times", "5000", "--racy"],
     )?;
-    ensure!(
-        out.stdout_text().contains("expected 10000, counted"),
-        "`step02-counter run --racy` must report the expected and counted totals: {}",
-        out.describe()
-    );
+    out.expect_stdout(
+        "expected 10000, counted",
+        "`step02-counter run --racy` must report the expected and counted totals",
+    )?;
     ensure!(
         ipc::find(ipc::Kind::Segment, sb.key(COUNTER_PROJ)).is_none(),
         "`step02-counter run --racy` must remove its segment when it is done"
@@ -1382,7 +1378,7 @@ fn writer_stopped_anywhere_leaves_an_odd_sequence_or_a_whole_message(
                 out.describe()
             );
         }
-        flood.signal(libc::SIGSTOP);
+        flood.signal(Signal::SIGSTOP);
         let looked = wait_until_stopped(flood.pid()).and_then(|()| {
             let sequence = mailbox.sequence();
             if sequence == 0 || !sequence.is_multiple_of(2) {
@@ -1403,7 +1399,7 @@ fn writer_stopped_anywhere_leaves_an_odd_sequence_or_a_whole_message(
             numbers.insert(number);
             Ok(())
         });
-        flood.signal(libc::SIGCONT);
+        flood.signal(Signal::SIGCONT);
         if looked.is_err() && !flood.is_running() {
             let out = flood.wait(Duration::from_secs(1))?;
             step_one_done(&out)?;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use harness::trace::{self, Attachment, Stepped, single_step};
-use harness::{Proc, Sandbox, Step, Test, ipc};
+use harness::{Proc, Sandbox, Signal, Step, Test, ipc};
 
 fn main() -> std::process::ExitCode {
     harness::run(
@@ -371,7 +371,7 @@ fn a_client_killed_holding_the_lock_does_not_block_the_room(sb: &mut Sandbox) ->
         "a client must wait for a held lock, not give up: {}",
         alice.wait(Duration::from_secs(1))?.describe()
     );
-    holder.signal(libc::SIGKILL);
+    holder.signal(Signal::SIGKILL);
     holder.wait(Duration::from_secs(5))?;
     eventually(
         Duration::from_secs(10),
@@ -405,7 +405,7 @@ fn a_signal_while_waiting_for_the_lock_is_not_an_error(sb: &mut Sandbox) -> Resu
     )?;
     // Each SIGUSR1 runs alice's handler while she waits in semop, which then fails with EINTR.
     for _ in 0..3 {
-        alice.signal(libc::SIGUSR1);
+        alice.signal(Signal::SIGUSR1);
         sleep(Duration::from_millis(100));
     }
     ensure!(
@@ -413,7 +413,7 @@ fn a_signal_while_waiting_for_the_lock_is_not_an_error(sb: &mut Sandbox) -> Resu
         "a signal that arrives while the client waits for the lock must not end the wait: {}",
         alice.wait(Duration::from_secs(1))?.describe()
     );
-    holder.signal(libc::SIGKILL);
+    holder.signal(Signal::SIGKILL);
     holder.wait(Duration::from_secs(5))?;
     let mut bob = join(sb, "bob")?;
     say(&mut alice, "still here after the signals")?;
@@ -450,7 +450,7 @@ fn semaphores_are_balanced_and_undone_when_the_server_dies(sb: &mut Sandbox) -> 
         alive == Some(1),
         "while the server runs its 'alive' semaphore should be 1, it is {alive:?}"
     );
-    server.signal(libc::SIGKILL);
+    server.signal(Signal::SIGKILL);
     server.wait(Duration::from_secs(5))?;
     eventually(
         Duration::from_secs(5),
@@ -761,24 +761,22 @@ fn sigint_removes_every_ipc_object_and_tells_the_clients(sb: &mut Sandbox) -> Re
     let mut alice = join(sb, "alice")?;
     let room = sb.path().to_owned();
     let second = sb.run(sb.cmd("step04-server").arg("--room").arg(&room))?;
-    ensure!(
-        !second.success() && second.stderr_text().contains("already has"),
-        "a second server in the same room must be refused, saying the room already has its objects: {}",
-        second.describe()
-    );
+    second.expect_failure_saying(
+        "already has",
+        "a second server in the same room must be refused, saying the room already has its objects",
+    )?;
     ensure!(
         server.is_running(),
         "refusing a second server must not disturb the first"
     );
-    server.signal(libc::SIGINT);
+    server.signal(Signal::SIGINT);
     let out = server.wait(Duration::from_secs(10))?;
     out.expect_success("the server after SIGINT")?;
     let client = alice.wait(Duration::from_secs(10))?;
-    ensure!(
-        client.stdout_text().contains("goodbye"),
-        "the client should print the server's goodbye and exit: {}",
-        client.describe()
-    );
+    client.expect_stdout(
+        "goodbye",
+        "the client should print the server's goodbye and exit",
+    )?;
     let (q, m, s) = keys(sb);
     for (kind, key, what) in [
         (ipc::Kind::Queue, q, "queue"),
@@ -818,11 +816,10 @@ fn a_duplicate_name_is_rejected_without_disturbing_the_room(sb: &mut Sandbox) ->
             .args(["--name", "alice"])
             .stdin("hi\n"),
     )?;
-    ensure!(
-        !twin.success() && twin.stderr_text().contains("already taken"),
-        "a second alice must be refused with a message saying the name is taken: {}",
-        twin.describe()
-    );
+    twin.expect_failure_saying(
+        "already taken",
+        "a second alice must be refused with a message saying the name is taken",
+    )?;
     let mut bob = join(sb, "bob")?;
     say(&mut alice, "I am the real alice")?;
     let lines = wait_for_chat(&mut bob, 1)?;
@@ -914,7 +911,7 @@ fn the_server_never_blocks_on_a_client_that_stopped_reading(sb: &mut Sandbox) ->
     let queue = keys(sb).0;
     // zed stops reading its mailbox, and "someone" floods the server with Who requests
     // in zed's name: the replies fill the queue.
-    zed.signal(libc::SIGSTOP);
+    zed.signal(Signal::SIGSTOP);
     let who = [&[0x01u8, 0x04][..], &zed.pid().to_le_bytes()].concat();
     // Sized by the queue, not by a guess of time: requests go in as long as there is room,
     // until the queue has stayed full for half a second (full of replies to zed, or of
@@ -936,7 +933,7 @@ fn the_server_never_blocks_on_a_client_that_stopped_reading(sb: &mut Sandbox) ->
     // A server that sends replies with IPC_NOWAIT drops those that do not fit and keeps
     // taking requests; one that blocks in msgsnd leaves requests (mtype 1) in the queue.
     let stuck = ipc::receive_raw(queue, 1);
-    zed.signal(libc::SIGCONT);
+    zed.signal(Signal::SIGCONT);
     ensure!(
         stuck.is_none(),
         "requests are still waiting in the queue a second after the flood: the server is blocked \
@@ -1016,22 +1013,21 @@ fn a_client_whose_server_was_killed_says_so_and_exits(sb: &mut Sandbox) -> Resul
     let mut alice = join(sb, "alice")?;
     // A stopped server takes nothing off the queue: alice's lines pile up in flight (more
     // than her flow control lets out), so she is waiting for them when the server dies.
-    server.signal(libc::SIGSTOP);
+    server.signal(Signal::SIGSTOP);
     for i in 0..12 {
         say(&mut alice, &format!("into the void {i}"))?;
     }
     sleep(Duration::from_millis(300));
-    server.signal(libc::SIGKILL);
-    server.signal(libc::SIGCONT);
+    server.signal(Signal::SIGKILL);
+    server.signal(Signal::SIGCONT);
     let out = alice.wait(Duration::from_secs(15)).context(
         "a client whose server was killed must notice it (the 'alive' semaphore drops to 0) \
          and exit on its own",
     )?;
-    ensure!(
-        !out.success() && out.stderr_text().contains("is gone"),
-        "alice should exit with an error saying the server is gone: {}",
-        out.describe()
-    );
+    out.expect_failure_saying(
+        "is gone",
+        "alice should exit with an error saying the server is gone",
+    )?;
     Ok(())
 }
 
@@ -1070,19 +1066,18 @@ fn a_piped_client_whose_lines_never_came_back_exits_with_an_error(sb: &mut Sandb
     let server = start_server(sb)?;
     let mut alice = join(sb, "alice")?;
     // alice's two lines reach the queue, but the stopped server never appends them.
-    server.signal(libc::SIGSTOP);
+    server.signal(Signal::SIGSTOP);
     say(&mut alice, "one")?;
     say(&mut alice, "two")?;
     alice.close_stdin();
     let out = alice.wait(Duration::from_secs(20));
-    server.signal(libc::SIGCONT);
+    server.signal(Signal::SIGCONT);
     let out = out.context("a client at end of input must give up on its lines after a while")?;
-    ensure!(
-        !out.success() && out.stderr_text().contains("2 line(s)"),
+    out.expect_failure_saying(
+        "2 line(s)",
         "a client whose 2 lines never showed up in the room must exit with an error that says \
-         how many were lost (\"2 line(s) ...\"): {}",
-        out.describe()
-    );
+         how many were lost (\"2 line(s) ...\")",
+    )?;
     Ok(())
 }
 

@@ -16,6 +16,12 @@
 
 use std::fs;
 
+use nix::sched::{CloneFlags, unshare};
+use nix::sys::prctl;
+use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::waitpid;
+use nix::unistd::{Pid, getgid, getuid};
+
 /// Where the grader's System V objects live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Namespace {
@@ -28,15 +34,12 @@ pub enum Namespace {
 /// Moves this process into a new IPC namespace if the system allows it. Must be called
 /// while the process has a single thread (a condition of `CLONE_NEWUSER`).
 pub fn enter_private_ipc_namespace() -> Namespace {
-    // SAFETY: unshare only changes which namespaces this process belongs to; it touches
-    // no memory of ours.
-    if unsafe { libc::unshare(libc::CLONE_NEWIPC) } == 0 {
+    if unshare(CloneFlags::CLONE_NEWIPC).is_ok() {
         return Namespace::Private;
     }
-    // SAFETY: getuid and getgid cannot fail.
-    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
-    // SAFETY: as above. Both namespaces are created together or not at all.
-    if unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWIPC) } == 0 {
+    let (uid, gid) = (getuid(), getgid());
+    // Both namespaces are created together or not at all.
+    if unshare(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWIPC).is_ok() {
         // Map our own ids to themselves, so files and messages keep their real owners.
         let _ = fs::write("/proc/self/setgroups", "deny");
         let _ = fs::write("/proc/self/uid_map", format!("{uid} {uid} 1"));
@@ -48,11 +51,7 @@ pub fn enter_private_ipc_namespace() -> Namespace {
 
 /// Makes this process adopt its orphaned descendants (see the module docs).
 pub fn become_subreaper() {
-    // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes an integer flag and only changes
-    // this process's attributes.
-    unsafe {
-        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1);
-    }
+    let _ = prctl::set_child_subreaper(true);
 }
 
 /// Kills (SIGKILL) and reaps every child process still alive: helpers that escaped their
@@ -70,13 +69,11 @@ pub fn kill_leftover_children() -> usize {
             }
         }
     }
+    // These pids are our own children, not yet reaped, so they cannot have been reused.
     for &pid in &pids {
-        // SAFETY: kill and waitpid take plain integers; these pids are our own children,
-        // not yet reaped, so they cannot have been reused.
-        unsafe {
-            libc::kill(pid, libc::SIGKILL);
-            libc::waitpid(pid, std::ptr::null_mut(), 0);
-        }
+        let pid = Pid::from_raw(pid);
+        let _ = kill(pid, Signal::SIGKILL);
+        let _ = waitpid(pid, None);
     }
     pids.len()
 }

@@ -12,6 +12,7 @@
 //! `RUSTFLAGS="--cfg loom"` (release mode: the models run many thousand executions), and
 //! runs each model as its own graded test.
 
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -32,30 +33,24 @@ static BUILDING: OnceLock<Mutex<()>> = OnceLock::new();
 /// of the interleaving that went wrong.
 pub fn check(sb: &Sandbox, file: &str, crate_dir: &str, test: &str) -> Result<()> {
     let binary = binary(file, crate_dir)?;
-    let mut child = Command::new(&binary)
+    // assert_cmd runs it to completion, killing it when the test's time is (almost) up.
+    let budget = sb.remaining().saturating_sub(Duration::from_secs(1));
+    let started = Instant::now();
+    let output = assert_cmd::Command::new(&binary)
         .args([test, "--exact", "--test-threads", "1"])
         .env("RUST_BACKTRACE", "0")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .timeout(budget)
+        .output()
         .with_context(|| format!("cannot run the model checks {}", binary.display()))?;
-    let deadline = Instant::now() + sb.remaining().saturating_sub(Duration::from_secs(1));
-    while child.try_wait()?.is_none() {
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            bail!(
-                "the model check did not finish in time (loom explores every interleaving: a \
-                 loop that waits forever for another thread makes that endless; the machine may \
-                 also just have been busy)"
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let output = child.wait_with_output()?;
     if output.status.success() {
         return Ok(());
+    }
+    if output.status.signal() == Some(libc::SIGKILL) && started.elapsed() >= budget {
+        bail!(
+            "the model check did not finish in time (loom explores every interleaving: a \
+             loop that waits forever for another thread makes that endless; the machine may \
+             also just have been busy)"
+        );
     }
     let text = format!(
         "{}{}",

@@ -38,6 +38,7 @@ use std::time::Duration;
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
+pub use nix::sys::signal::Signal;
 pub use sandbox::{Cmd, Output, Proc, Sandbox};
 
 /// The step a test binary grades.

@@ -4,6 +4,14 @@
 //! the child in a process group of its own. When the test ends, however it ends, dropping
 //! the sandbox kills those groups and removes every System V object whose key was made
 //! from the sandbox directory or a directory directly inside it (any project id).
+//!
+//! The processes are started with `std::process::Command`, not assert_cmd's: a test's
+//! process must lead a process group that the watchdog can kill as a whole, die with the
+//! grader (`PR_SET_PDEATHSIG`), be registered before it runs, run in the background while
+//! the test talks to it, and its output must be collected as it comes (a helper that
+//! escaped the group may hold the pipes open forever). assert_cmd runs a command to
+//! completion only. Its checks judge the finished runs instead ([`Output::expect_success`],
+//! [`Output::expect_stderr`], ...).
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
@@ -18,6 +26,11 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
+use assert_cmd::assert::{Assert, AssertResult, OutputAssertExt};
+use nix::sys::prctl;
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::unistd::Pid;
+use predicates::str::contains;
 
 use super::build::Binaries;
 use super::ipc;
@@ -199,11 +212,12 @@ impl Sandbox {
             command.uid(uid).gid(uid);
         }
         // SAFETY: the closure runs in the child between fork and exec, where only
-        // async-signal-safe calls are allowed; prctl is one. It asks the kernel to kill
+        // async-signal-safe calls are allowed. nix's `set_pdeathsig` is one: a bare
+        // prctl(2) and a look at errno, no allocation, no lock. It asks the kernel to kill
         // the child if the grader's thread dies, so even a killed grader leaves no orphan.
         unsafe {
             command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                let _ = prctl::set_pdeathsig(Signal::SIGKILL);
                 Ok(())
             });
         }
@@ -296,14 +310,11 @@ fn collect_paths(dir: &Path, depth: usize, paths: &mut Vec<PathBuf>) {
     }
 }
 
-/// Sends SIGKILL to each process group.
+/// Sends SIGKILL to each process group (each led by a child of ours); a group that is
+/// already gone just gives ESRCH.
 fn kill_groups(groups: &[i32]) {
     for &pgid in groups {
-        // SAFETY: kill takes plain integers; a negative pid addresses the process group
-        // that our child leads, and a group that is already gone just gives ESRCH.
-        unsafe {
-            libc::kill(-pgid, libc::SIGKILL);
-        }
+        let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
     }
 }
 
@@ -488,14 +499,10 @@ impl Proc {
         self.status.is_none()
     }
 
-    /// Sends `signal` to the process.
-    pub fn signal(&self, signal: i32) {
+    /// Sends `signal` to the process (not once it is reaped: its pid may have been reused).
+    pub fn signal(&self, signal: Signal) {
         if self.status.is_none() {
-            // SAFETY: kill takes plain integers; our child is not yet reaped, so its pid
-            // cannot have been reused.
-            unsafe {
-                libc::kill(self.pid(), signal);
-            }
+            let _ = kill(Pid::from_raw(self.pid()), signal);
         }
     }
 
@@ -656,12 +663,48 @@ impl Output {
         )
     }
 
-    /// Fails with a description unless it exited with status 0.
+    /// The run as assert_cmd sees it, for its checks (`try_success`, `try_stdout`, ...).
+    pub fn assert(&self) -> Assert {
+        std::process::Output {
+            status: self.status,
+            stdout: self.stdout.clone(),
+            stderr: self.stderr.clone(),
+        }
+        .assert()
+    }
+
+    /// Fails with `doing` and a description unless it exited with status 0.
     pub fn expect_success(&self, doing: &str) -> Result<&Output> {
-        if self.success() {
-            Ok(self)
-        } else {
-            bail!("{doing}: {}", self.describe())
+        self.expect(self.assert().try_success(), doing)
+    }
+
+    /// Fails with `doing` and a description unless its stdout contains `phrase`.
+    pub fn expect_stdout(&self, phrase: &str, doing: &str) -> Result<&Output> {
+        self.expect(self.assert().try_stdout(contains(phrase)), doing)
+    }
+
+    /// Fails with `doing` and a description unless its stderr contains `phrase`.
+    pub fn expect_stderr(&self, phrase: &str, doing: &str) -> Result<&Output> {
+        self.expect(self.assert().try_stderr(contains(phrase)), doing)
+    }
+
+    /// Fails with `doing` and a description unless it failed (a non-zero status, or a
+    /// signal) and its stderr says why with `phrase`.
+    pub fn expect_failure_saying(&self, phrase: &str, doing: &str) -> Result<&Output> {
+        let checked = match self.assert().try_failure() {
+            Ok(failed) => failed.try_stderr(contains(phrase)),
+            Err(succeeded) => Err(succeeded),
+        };
+        self.expect(checked, doing)
+    }
+
+    /// `Ok(self)` if assert_cmd's check passed, else `doing` and this run's description
+    /// (the student sees how the program exited and what it printed, in the harness's
+    /// words, rather than assert_cmd's report).
+    fn expect(&self, checked: AssertResult, doing: &str) -> Result<&Output> {
+        match checked {
+            Ok(_) => Ok(self),
+            Err(_) => bail!("{doing}: {}", self.describe()),
         }
     }
 }
