@@ -1,9 +1,10 @@
-//! The student-facing summary and the Gradescope-style JSON report.
+//! The student-facing summary and the Gradescope-style JSON report (its format is the
+//! `grading-report` crate's [`Report`], which xtask reads).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde_json::json;
+use grading_report::{ExtraData, Report, Status, TestResult};
 
 use super::build::Implementation;
 use super::{Outcome, Step};
@@ -91,30 +92,35 @@ pub fn summarize(
         );
     }
 
-    let tests: Vec<_> = outcomes
-        .iter()
-        .map(|o| {
-            json!({
-                "name": format!("{} {}", o.exercise, o.name),
-                "number": o.exercise,
-                "score": if o.failure.is_none() { o.points } else { 0 },
-                "max_score": o.points,
-                "status": if o.failure.is_none() { "passed" } else { "failed" },
-                "output": o.failure.clone().unwrap_or_else(|| "passed".into()),
-            })
-        })
-        .collect();
-    let report = json!({
-        "score": score,
-        "output": format!("Step {}: {score}/{possible}. {}", step.number, per_exercise.join(", ")),
-        "tests": tests,
-        "extra_data": {
-            "step": step.number,
-            "max_score": possible,
-            "graded": implementation.label,
-            "changed_given_code": changed_given_code,
+    let report = Report {
+        extra_data: ExtraData {
+            changed_given_code: changed_given_code.to_vec(),
+            graded: implementation.label.clone(),
+            max_score: possible,
+            step: step.number,
         },
-    });
+        output: format!(
+            "Step {}: {score}/{possible}. {}",
+            step.number,
+            per_exercise.join(", ")
+        ),
+        score,
+        tests: outcomes
+            .iter()
+            .map(|o| TestResult {
+                max_score: o.points,
+                name: format!("{} {}", o.exercise, o.name),
+                number: o.exercise.clone(),
+                output: o.failure.clone().unwrap_or_else(|| "passed".into()),
+                score: if o.failure.is_none() { o.points } else { 0 },
+                status: if o.failure.is_none() {
+                    Status::Passed
+                } else {
+                    Status::Failed
+                },
+            })
+            .collect(),
+    };
     let path = std::env::var_os("GRADE_REPORT")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -123,7 +129,7 @@ pub fn summarize(
     let written = path
         .parent()
         .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| std::fs::write(&path, format!("{report:#}\n")));
+        .and_then(|()| std::fs::write(&path, report.to_json()));
     match written {
         Ok(()) => println!("Report: {}", path.display()),
         Err(error) => eprintln!("cannot write the report {}: {error}", path.display()),

@@ -6,70 +6,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail, ensure};
-use serde_json::Value;
+use grading_report::Report;
 
 use crate::skeleton;
 use crate::tree::{Course, id_key};
 
-/// One test's line in a report.
-#[derive(Debug, Clone)]
-pub struct TestResult {
-    /// The test's name.
-    pub name: String,
-    /// The exercise it grades.
-    pub exercise: String,
-    /// Points earned.
-    pub score: f64,
-    /// Points possible.
-    pub max_score: f64,
-    /// Whether it passed.
-    pub passed: bool,
-    /// `passed`, or why it failed (hint included).
-    pub output: String,
-}
-
-/// A parsed `target/grades/stepNN.json`.
-#[derive(Debug, Clone)]
-pub struct Report {
-    /// Points earned in the step.
-    pub score: f64,
-    /// Every test.
-    pub tests: Vec<TestResult>,
-}
-
-impl Report {
-    /// Reads a report written by the grader harness.
-    pub fn load(path: &Path) -> Result<Report> {
-        let text =
-            fs::read_to_string(path).with_context(|| format!("no report at {}", path.display()))?;
-        let json: Value = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not JSON", path.display()))?;
-        let tests = json["tests"]
-            .as_array()
-            .context("report has no tests array")?
-            .iter()
-            .map(|t| TestResult {
-                name: t["name"].as_str().unwrap_or("?").to_string(),
-                exercise: t["number"].as_str().unwrap_or("?").to_string(),
-                score: t["score"].as_f64().unwrap_or(0.0),
-                max_score: t["max_score"].as_f64().unwrap_or(0.0),
-                passed: t["status"] == "passed",
-                output: t["output"].as_str().unwrap_or("").to_string(),
-            })
-            .collect();
-        Ok(Report {
-            score: json["score"].as_f64().context("report has no score")?,
-            tests,
-        })
-    }
-
-    /// Points earned and possible for one exercise.
-    pub fn exercise_score(&self, id: &str) -> (f64, f64) {
-        self.tests
-            .iter()
-            .filter(|t| t.exercise == id)
-            .fold((0.0, 0.0), |(s, m), t| (s + t.score, m + t.max_score))
-    }
+/// Reads a report written by the grader harness (`grading_report::Report`).
+pub fn load_report(path: &Path) -> Result<Report> {
+    let text =
+        fs::read_to_string(path).with_context(|| format!("no report at {}", path.display()))?;
+    Report::from_json(&text).with_context(|| format!("{} is not a grader's report", path.display()))
 }
 
 /// Step numbers that have both a crate and a grader.
@@ -120,7 +66,7 @@ fn run_grader(course: &Course, step: u32, run: &Run) -> Result<(bool, Report)> {
         command.env("GRADE_TARGET_DIR", dir);
     }
     let status = command.status().context("cannot run cargo test")?;
-    let report = Report::load(&run.report)
+    let report = load_report(&run.report)
         .with_context(|| format!("the grader wrote no report; see {}", run.log.display()))?;
     Ok((status.success(), report))
 }
@@ -129,7 +75,7 @@ fn run_grader(course: &Course, step: u32, run: &Run) -> Result<(bool, Report)> {
 pub fn grade(course: &Course, implementation: &str) -> Result<()> {
     let exercises = course.exercises()?;
     let grades = course.root.join("target/grades");
-    let mut total = 0.0;
+    let mut total = 0;
     let mut rows = Vec::new();
     let steps = graded_steps(course)?;
     for &step in &steps {
@@ -189,7 +135,7 @@ pub fn verify(course: &Course, only_step: Option<u32>) -> Result<()> {
         // (a) The solutions earn every point.
         let run = run_for("solutions", "solutions", None);
         let (ok, report) = run_grader(course, step, &run)?;
-        if ok && report.score == 100.0 {
+        if ok && report.score == 100 {
             println!("step {step}: solutions score 100/100");
         } else {
             failures.push(format!(
@@ -201,7 +147,7 @@ pub fn verify(course: &Course, only_step: Option<u32>) -> Result<()> {
         // Each exercise's tests are worth what its header says.
         for exercise in &step_exercises {
             let (_, max) = report.exercise_score(&exercise.id);
-            if max != f64::from(exercise.points) {
+            if max != exercise.points {
                 failures.push(format!(
                     "step {step}: exercise {} is worth {} points but its tests add up to {max}",
                     exercise.id, exercise.points
@@ -215,10 +161,10 @@ pub fn verify(course: &Course, only_step: Option<u32>) -> Result<()> {
         let (ok, report) = run_grader(course, step, &run)?;
         let unnamed: Vec<&str> = step_exercises
             .iter()
-            .filter(|e| !report.tests.iter().any(|t| t.exercise == e.id && !t.passed))
+            .filter(|e| !report.tests.iter().any(|t| t.number == e.id && !t.passed()))
             .map(|e| e.id.as_str())
             .collect();
-        if !ok && report.score < 50.0 && unnamed.is_empty() {
+        if !ok && report.score < 50 && unnamed.is_empty() {
             println!(
                 "step {step}: skeleton scores {}/100, failing tests of every exercise",
                 report.score
@@ -243,7 +189,7 @@ pub fn verify(course: &Course, only_step: Option<u32>) -> Result<()> {
             let caught: Vec<&str> = report
                 .tests
                 .iter()
-                .filter(|t| t.exercise == exercise.id && !t.passed)
+                .filter(|t| t.number == exercise.id && !t.passed())
                 .map(|t| t.name.as_str())
                 .collect();
             if !ok && !caught.is_empty() {

@@ -37,7 +37,9 @@ use anyhow::{Context, Result, bail};
 use notify::{EventKind, RecursiveMode, Watcher};
 
 use crate::clean;
-use crate::grading::{Report, graded_steps};
+use grading_report::Report;
+
+use crate::grading::{graded_steps, load_report};
 use crate::tree::{Course, id_key};
 
 /// How long the step must be quiet after a change before it is graded.
@@ -103,8 +105,8 @@ pub fn status_line(step: u32, report: Option<&Report>, watched: &str) -> String 
     let failing: BTreeSet<Vec<u32>> = report
         .tests
         .iter()
-        .filter(|t| !t.passed)
-        .map(|t| id_key(&t.exercise))
+        .filter(|t| !t.passed())
+        .map(|t| id_key(t.exercise()))
         .collect();
     let score = report.score;
     if failing.is_empty() {
@@ -117,7 +119,7 @@ pub fn status_line(step: u32, report: Option<&Report>, watched: &str) -> String 
     let compiles = !report
         .tests
         .iter()
-        .all(|t| !t.passed && t.output.starts_with("the code does not compile"));
+        .all(|t| !t.passed() && t.output.starts_with("the code does not compile"));
     if compiles {
         format!(
             "step {step}: {score}/100; failing: {}; {tail}",
@@ -225,7 +227,7 @@ fn grade_once(course: &Course, step: u32) -> Result<Option<Report>> {
     }
     let _ = child.wait();
     CHILD.store(0, Ordering::SeqCst);
-    Ok(Report::load(&report).ok())
+    Ok(load_report(&report).ok())
 }
 
 /// After an interrupted run: removes the sandboxes (and their IPC objects) that its grader
@@ -348,23 +350,27 @@ pub fn watch(course: &Course, step: u32) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::grading::TestResult;
+    use grading_report::{Status, TestResult};
 
     fn test(exercise: &str, passed: bool, output: &str) -> TestResult {
         TestResult {
+            max_score: 5,
             name: format!("{exercise} some_test"),
-            exercise: exercise.to_string(),
-            score: if passed { 5.0 } else { 0.0 },
-            max_score: 5.0,
-            passed,
+            number: exercise.to_string(),
             output: output.to_string(),
+            score: if passed { 5 } else { 0 },
+            status: if passed {
+                Status::Passed
+            } else {
+                Status::Failed
+            },
         }
     }
 
     #[test]
     fn status_line_lists_failing_exercises_in_order() {
         let report = Report {
-            score: 62.0,
+            score: 62,
             tests: vec![
                 test("4.10", false, "why"),
                 test("4.5", false, "why"),
@@ -372,6 +378,7 @@ mod tests {
                 test("4.5", false, "why"),
                 test("4.1", true, "passed"),
             ],
+            ..Report::default()
         };
         assert_eq!(
             status_line(4, Some(&report), "steps/04-chat"),
@@ -382,8 +389,9 @@ mod tests {
     #[test]
     fn status_line_for_full_marks_no_report_and_compile_errors() {
         let done = Report {
-            score: 100.0,
+            score: 100,
             tests: vec![test("1.1", true, "passed")],
+            ..Report::default()
         };
         assert_eq!(
             status_line(1, Some(&done), "steps/01-x"),
@@ -391,7 +399,7 @@ mod tests {
         );
         assert!(status_line(1, None, "steps/01-x").contains("no report"));
         let broken = Report {
-            score: 0.0,
+            score: 0,
             tests: vec![
                 test(
                     "1.1",
@@ -404,6 +412,7 @@ mod tests {
                     "the code does not compile (see the compiler errors above)",
                 ),
             ],
+            ..Report::default()
         };
         assert!(status_line(1, Some(&broken), "steps/01-x").contains("does not compile"));
     }
