@@ -126,7 +126,7 @@ clean-ipc: ## Remove IPC objects left by a killed grader or demo (ROOM=DIR: also
 test: ## Everything: lint, unit tests, skeleton in sync, solutions 100/100, book, no IPC leaks
 	@mkdir -p target && scripts/ipcs-snapshot.sh > target/ipcs-before.txt
 	$(MAKE) --no-print-directory lint
-	$(CARGO) test --quiet -p xtask -p grading-report
+	$(CARGO) test --quiet -p xtask -p grading-report -p course-tools
 	cd solutions && $(CARGO) test --quiet --workspace
 	$(CARGO) xtask check
 	@for n in $(STEPS); do \

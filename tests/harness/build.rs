@@ -170,26 +170,15 @@ impl Implementation {
             .unwrap_or_else(|| Self::repo_root().join("target"))
     }
 
-    /// The files of step `step` in `steps/` whose given code was changed (see
-    /// `cargo xtask integrity`); empty for other trees, or if the check cannot run.
+    /// The files of step `step` in `steps/` whose given code was changed (the
+    /// `course-tools` crate's check, which `cargo xtask integrity` prints too); empty for
+    /// other trees, or if the check cannot run.
     pub fn changed_given_code(&self, step: u32) -> Vec<String> {
         if !self.is_steps() {
             return Vec::new();
         }
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let output = Command::new(cargo)
-            .current_dir(Self::repo_root())
-            .args(["xtask", "integrity", &step.to_string()])
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output();
-        match output {
-            Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .map(str::to_string)
-                .collect(),
-            _ => Vec::new(),
-        }
+        let course = course_tools::Course::new(Self::repo_root());
+        course_tools::integrity::changed_given_code(&course, step).unwrap_or_default()
     }
 }
 

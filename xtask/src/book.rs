@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
 
-use crate::tree::Course;
+use course_tools::Course;
 
 /// Checks every `{{#include FILE:ANCHOR}}` of every chapter: the file exists, and the
 /// anchor (unless it is a line range) is marked in it with `ANCHOR: name`.

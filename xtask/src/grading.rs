@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail, ensure};
+use course_tools::{Course, id_key};
 use grading_report::Report;
 
 use crate::skeleton;
-use crate::tree::{Course, id_key};
 
 /// Reads a report written by the grader harness (`grading_report::Report`).
 pub fn load_report(path: &Path) -> Result<Report> {

@@ -13,8 +13,8 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use crate::exercises::{parse_begin, parse_end, parse_header};
-use crate::tree::{Course, existing_files, read_text};
+use course_tools::exercises::{parse_begin, parse_end, parse_header};
+use course_tools::{Course, existing_files, read_text};
 
 /// One place of an exercise in a source file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,12 +1,12 @@
 //! Maintainer and grading tooling for the course, run as `cargo xtask COMMAND`
-//! (the Makefile wraps each command in a target).
+//! (the Makefile wraps each command in a target). What the graders need too (the
+//! exercise regions, the generated skeleton, the given-code check) is in the
+//! `course-tools` crate.
 //!
 //! ## Layout
 //!
 //! - [`book`]: checks of the book that mdbook does not make.
 //! - [`clean`]: removing what a killed grader or demo left behind.
-//! - [`exercises`]: the exercise markers in the solutions and the stubs that replace them.
-//! - [`tree`]: the `solutions/` tree and the files generated from it.
 //! - [`skeleton`]: keeping `steps/` in step with `solutions/` (sync, check, reset, mutants).
 //! - [`grading`]: the progress table and the proof that the grader is honest.
 //! - [`watch`]: re-grading a step whenever the student saves one of its files.
@@ -14,17 +14,16 @@
 
 mod book;
 mod clean;
-mod exercises;
 mod grading;
 mod hint;
 mod skeleton;
-mod tree;
 mod watch;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use course_tools::Course;
 
 /// Course tooling: generate the skeleton, reset exercises, grade, verify the grader.
 #[derive(Debug, Parser)]
@@ -94,19 +93,29 @@ enum Cmd {
     },
 }
 
+/// The course this xtask binary was built from (xtask lives one level below its root).
+fn locate() -> Course {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the repository root");
+    Course::new(root)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let course = tree::Course::locate();
+    let course = locate();
     let result = match cli.command {
         Cmd::Sync { force } => skeleton::sync(&course, force),
         Cmd::Check => skeleton::check(&course),
         Cmd::Reset { id } => skeleton::reset(&course, &id),
         Cmd::Exercises => grading::list(&course),
-        Cmd::Integrity { step } => skeleton::changed_given_code(&course, step).map(|changed| {
-            for line in changed {
-                println!("{line}");
-            }
-        }),
+        Cmd::Integrity { step } => {
+            course_tools::integrity::changed_given_code(&course, step).map(|changed| {
+                for line in changed {
+                    println!("{line}");
+                }
+            })
+        }
         Cmd::Mutant { id, dir } => skeleton::mutant(&course, &id, &dir),
         Cmd::Grade { implementation } => grading::grade(&course, &implementation),
         Cmd::Watch { step } => watch::watch(&course, step),

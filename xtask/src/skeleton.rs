@@ -1,24 +1,13 @@
 //! Keeping `steps/` in step with `solutions/`: sync, check and reset.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use crate::exercises::{self, Part, Source};
-use crate::tree::{Course, existing_files, read_text, write_if_changed};
-
-/// The regions of a parsed file: (exercise id, body), in order.
-fn regions(source: &Source) -> Vec<(&str, &str)> {
-    source
-        .parts
-        .iter()
-        .filter_map(|part| match part {
-            Part::Region { id, body, .. } => Some((id.as_str(), body.as_str())),
-            Part::Text(_) => None,
-        })
-        .collect()
-}
+use course_tools::course::extra_files;
+use course_tools::exercises::{self, Part, regions};
+use course_tools::{Course, read_text};
 
 /// Why a skeleton file cannot be overwritten without losing a student's work: its
 /// regions differ from the stubs in `generated`.
@@ -108,14 +97,6 @@ pub fn sync(course: &Course, force: bool) -> Result<()> {
         exercises.len()
     );
     Ok(())
-}
-
-/// Files in `steps/` that the generator would not write.
-fn extra_files(course: &Course, generated: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    Ok(existing_files(&course.steps())?
-        .into_iter()
-        .filter(|rel| !generated.contains(rel))
-        .collect())
 }
 
 /// Fails, listing the differences, when `steps/` is not what `sync` would write.
@@ -219,55 +200,16 @@ pub fn mutant(course: &Course, id: &str, out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The files of step `step` in `steps/` whose given code (everything outside the exercise
-/// regions) differs from what the generator writes, and files that the generator does not
-/// write at all. Graders report them: points earned by changing given code (or the tests'
-/// view of it) are not points earned by solving the exercises.
-pub fn changed_given_code(course: &Course, step: u32) -> Result<Vec<String>> {
-    let generated = course.generate(|_| true)?;
-    let prefix = format!("{step:02}-");
-    let mut changed = Vec::new();
-    for (rel, contents) in &generated {
-        if !rel.to_string_lossy().starts_with(&prefix) {
-            continue;
-        }
-        let name = rel.to_string_lossy();
-        let Ok(current) = fs::read(course.steps().join(rel)) else {
-            changed.push(format!("steps/{name} is missing"));
-            continue;
-        };
-        if current == *contents {
-            continue;
-        }
-        let same_outside_regions = rel.extension().is_some_and(|e| e == "rs")
-            && match (
-                exercises::parse(&name, &String::from_utf8_lossy(&current)),
-                exercises::parse(&name, &String::from_utf8_lossy(contents)),
-            ) {
-                (Ok(mine), Ok(given)) => given_parts(&mine) == given_parts(&given),
-                _ => false,
-            };
-        if !same_outside_regions {
-            changed.push(format!("steps/{name} differs outside its exercise regions"));
-        }
+/// Writes `contents` to `path` unless it already holds exactly that (so mtimes, and with
+/// them cargo's incremental builds, are left alone). Returns whether it wrote.
+pub fn write_if_changed(path: &Path, contents: &[u8]) -> Result<bool> {
+    if fs::read(path).is_ok_and(|old| old == contents) {
+        return Ok(false);
     }
-    for rel in extra_files(course, &generated.keys().cloned().collect::<Vec<_>>())? {
-        if rel.to_string_lossy().starts_with(&prefix) {
-            changed.push(format!("steps/{} was added", rel.display()));
-        }
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
     }
-    Ok(changed)
-}
-
-/// The text outside the regions of a parsed file, and how many regions it has.
-fn given_parts(source: &Source) -> (Vec<&str>, usize) {
-    let texts = source
-        .parts
-        .iter()
-        .filter_map(|part| match part {
-            Part::Text(text) => Some(text.as_str()),
-            Part::Region { .. } => None,
-        })
-        .collect();
-    (texts, regions(source).len())
+    fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(true)
 }

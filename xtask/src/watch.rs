@@ -34,13 +34,12 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result, bail};
+use course_tools::{Course, id_key};
+use grading_report::Report;
 use notify::{EventKind, RecursiveMode, Watcher};
 
 use crate::clean;
-use grading_report::Report;
-
 use crate::grading::{graded_steps, load_report};
-use crate::tree::{Course, id_key};
 
 /// How long the step must be quiet after a change before it is graded.
 const QUIET: Duration = Duration::from_millis(300);

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::exercises::{self, Exercise, Part, Source};
 
-/// The course repository, found from this crate's location.
+/// The course repository.
 pub struct Course {
     /// The repository root (the directory of the root `Cargo.toml`).
     pub root: PathBuf,
@@ -18,13 +18,9 @@ pub struct Course {
 pub type Tree = BTreeMap<PathBuf, Vec<u8>>;
 
 impl Course {
-    /// The course this xtask binary was built from.
-    pub fn locate() -> Course {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .expect("xtask lives one level below the repository root")
-            .to_path_buf();
-        Course { root }
+    /// The course whose repository root is `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Course {
+        Course { root: root.into() }
     }
 
     /// `solutions/`.
@@ -200,20 +196,6 @@ pub fn read_text(path: &Path) -> Result<String> {
     fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-/// Writes `contents` to `path` unless it already holds exactly that (so mtimes, and with
-/// them cargo's incremental builds, are left alone). Returns whether it wrote.
-pub fn write_if_changed(path: &Path, contents: &[u8]) -> Result<bool> {
-    if fs::read(path).is_ok_and(|old| old == contents) {
-        return Ok(false);
-    }
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-    }
-    fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(true)
-}
-
 /// The files below `dir` (relative), excluding build output.
 pub fn existing_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
@@ -227,4 +209,13 @@ pub fn existing_files(dir: &Path) -> Result<Vec<PathBuf>> {
     }
     files.sort();
     Ok(files)
+}
+
+/// Files in `course`'s `steps/` that the generator would not write (`generated` lists the
+/// files it writes).
+pub fn extra_files(course: &Course, generated: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    Ok(existing_files(&course.steps())?
+        .into_iter()
+        .filter(|rel| !generated.contains(rel))
+        .collect())
 }

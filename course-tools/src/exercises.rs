@@ -69,7 +69,7 @@ pub struct Source {
 }
 
 /// Parses the header `// EXERCISE 1.2 (20 points): task`.
-pub(crate) fn parse_header(line: &str) -> Option<(String, u32, String)> {
+pub fn parse_header(line: &str) -> Option<(String, u32, String)> {
     let rest = line.trim_start().strip_prefix("// EXERCISE ")?;
     let (id, rest) = rest.split_once(" (")?;
     let (points, rest) = rest.split_once(" points): ")?;
@@ -81,7 +81,7 @@ pub(crate) fn parse_header(line: &str) -> Option<(String, u32, String)> {
 }
 
 /// Parses `// BEGIN EXERCISE 1.2 (stub uses: a, b)`, returning the id and the names.
-pub(crate) fn parse_begin(line: &str) -> Option<(String, Vec<String>)> {
+pub fn parse_begin(line: &str) -> Option<(String, Vec<String>)> {
     let rest = line
         .trim_start()
         .strip_prefix("// BEGIN EXERCISE ")?
@@ -97,7 +97,7 @@ pub(crate) fn parse_begin(line: &str) -> Option<(String, Vec<String>)> {
 }
 
 /// Parses `// END EXERCISE 1.2`, returning the id.
-pub(crate) fn parse_end(line: &str) -> Option<String> {
+pub fn parse_end(line: &str) -> Option<String> {
     let rest = line.trim_start().strip_prefix("// END EXERCISE ")?;
     Some(rest.trim_end().to_string())
 }
@@ -156,6 +156,18 @@ pub fn parse(file: &str, text: &str) -> Result<Source> {
     }
     parts.push(Part::Text(outside));
     Ok(Source { parts, exercises })
+}
+
+/// The regions of a parsed file: (exercise id, body), in order.
+pub fn regions(source: &Source) -> Vec<(&str, &str)> {
+    source
+        .parts
+        .iter()
+        .filter_map(|part| match part {
+            Part::Region { id, body, .. } => Some((id.as_str(), body.as_str())),
+            Part::Text(_) => None,
+        })
+        .collect()
 }
 
 /// The stub body that replaces exercise `id`'s region in the skeleton.
