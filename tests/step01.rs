@@ -9,7 +9,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use harness::{Sandbox, Signal, Step, Test, ipc};
+use harness::{Sandbox, Signal, Step, ipc, test};
 
 fn main() -> std::process::ExitCode {
     harness::run(
@@ -19,157 +19,106 @@ fn main() -> std::process::ExitCode {
             package: "step01-message-queue",
         },
         vec![
-            Test {
-                name: "missing_key_file_is_reported_by_name",
-                exercise: "1.1",
-                points: 5,
-                seconds: 20,
-                hint: "Key::from_path must return IpcError::KeyFile (with the path) when ftok returns -1.",
-                run: missing_key_file_is_reported_by_name,
-            },
-            Test {
-                name: "keys_come_from_ftok_of_path_and_project_id",
-                exercise: "1.1",
-                points: 10,
-                seconds: 20,
-                hint: "The key is ftok(3) of the path and the project id, nothing else; different project \
-                       ids give different keys. `step01-probe key --path DIR --proj-id N` prints yours.",
-                run: keys_come_from_ftok_of_path_and_project_id,
-            },
-            Test {
-                name: "create_makes_a_queue_with_the_given_mode",
-                exercise: "1.2",
-                points: 5,
-                seconds: 20,
-                hint: "msgget must get the flags of the attempt unchanged: they carry IPC_CREAT, IPC_EXCL and the permission bits.",
-                run: create_makes_a_queue_with_the_given_mode,
-            },
-            Test {
-                name: "creation_modes_make_exactly_the_calls_they_need",
-                exercise: "1.2",
-                points: 7,
-                seconds: 20,
-                hint: "Create-exclusive makes one create attempt, open-existing one open; open-or-create tries to \
-                       create, opens on \"already exists\", and starts over when the object vanished in between \
-                       (\"not found\"). Any other failure ends it. `step01-probe` shows the calls your code makes.",
-                run: creation_modes_make_exactly_the_calls_they_need,
-            },
-            Test {
-                name: "create_uses_an_existing_queue_and_exclusive_refuses_it",
-                exercise: "1.2",
-                points: 4,
-                seconds: 20,
-                hint: "With --create an existing queue is opened, not an error; with --create --exclusive it is \
-                       refused (\"File exists\"), and nothing is sent.",
-                run: create_uses_an_existing_queue_and_exclusive_refuses_it,
-            },
-            Test {
-                name: "opening_a_missing_queue_fails_clearly",
-                exercise: "1.2",
-                points: 4,
-                seconds: 20,
-                hint: "msgget(key, 0) on a key without a queue returns -1 with ENOENT: return that error \
-                       (retry_on_eintr does it), do not panic or create a queue.",
-                run: opening_a_missing_queue_fails_clearly,
-            },
-            Test {
-                name: "exact_bytes_round_trip",
-                exercise: "1.3",
-                points: 8,
-                seconds: 20,
-                hint: "Send exactly payload.len() bytes (the size excludes mtype) from a MessageBuffer \
-                       built with MessageBuffer::for_send; the grader reads the queue itself.",
-                run: exact_bytes_round_trip,
-            },
-            Test {
-                name: "oversize_payload_is_refused_and_nothing_is_sent",
-                exercise: "1.3",
-                points: 8,
-                seconds: 20,
-                hint: "Compare payload.len() with limits::msgmax() before calling msgsnd and return \
-                       IpcError::TooLarge; exactly msgmax bytes must still be accepted.",
-                run: oversize_payload_is_refused_and_nothing_is_sent,
-            },
-            Test {
-                name: "only_positive_types_are_sent_and_the_extremes_work",
-                exercise: "1.3",
-                points: 4,
-                seconds: 20,
-                hint: "msgsnd needs mtype > 0: refuse 0 and negative types before the call (the error \
-                       says \"positive\"), and keep every positive type, 1 and i64::MAX included, as it is.",
-                run: only_positive_types_are_sent_and_the_extremes_work,
-            },
-            Test {
-                name: "a_full_queue_with_nowait_sends_nothing",
-                exercise: "1.3",
-                points: 5,
-                seconds: 20,
-                hint: "With IPC_NOWAIT, msgsnd on a full queue fails with EAGAIN: return Ok(false) (the caller \
-                       then says the queue is full), not an error.",
-                run: a_full_queue_with_nowait_sends_nothing,
-            },
-            Test {
-                name: "receiver_started_first_blocks_then_gets_the_message",
-                exercise: "1.4",
-                points: 8,
-                seconds: 30,
-                hint: "Without IPC_NOWAIT msgrcv blocks until a message arrives; a signal handler running \
-                       meanwhile (step01-recv has one for SIGUSR1) makes it fail with EINTR, which must be \
-                       retried (retry_on_eintr).",
-                run: receiver_started_first_blocks_then_gets_the_message,
-            },
-            Test {
-                name: "type_filter_takes_only_the_asked_type",
-                exercise: "1.4",
-                points: 7,
-                seconds: 30,
-                hint: "Pass msgtyp to msgrcv unchanged: 0 = any, > 0 = exactly that type, < 0 = lowest \
-                       type up to |msgtyp|. Other messages must stay queued.",
-                run: type_filter_takes_only_the_asked_type,
-            },
-            Test {
-                name: "messages_of_one_type_arrive_in_order",
-                exercise: "1.4",
-                points: 6,
-                seconds: 30,
-                hint: "Each msgrcv takes the oldest matching message; return its bytes and its mtype.",
-                run: messages_of_one_type_arrive_in_order,
-            },
-            Test {
-                name: "the_receiver_reports_a_removed_queue",
-                exercise: "1.4",
-                points: 4,
-                seconds: 20,
-                hint: "Only ENOMSG means \"no message\"; any other msgrcv error (EIDRM when the queue is removed) \
-                       must be returned as an error.",
-                run: the_receiver_reports_a_removed_queue,
-            },
-            Test {
-                name: "nowait_on_an_empty_queue_reports_no_message",
-                exercise: "1.4",
-                points: 5,
-                seconds: 20,
-                hint: "With IPC_NOWAIT and nothing matching, msgrcv fails with ENOMSG: return Ok(None), \
-                       which step01-recv reports as exit status 3.",
-                run: nowait_on_an_empty_queue_reports_no_message,
-            },
-            Test {
-                name: "removal_leaves_no_queue_behind",
-                exercise: "1.5",
-                points: 6,
-                seconds: 20,
-                hint: "msgctl(2) with IPC_RMID destroys the queue; a queue that is gone must make it fail.",
-                run: removal_leaves_no_queue_behind,
-            },
-            Test {
-                name: "a_removal_the_kernel_refuses_is_reported",
-                exercise: "1.5",
-                points: 4,
-                seconds: 20,
-                hint: "Only the queue's owner or creator may remove it: msgctl(2) then fails with EPERM. \
-                       Check what msgctl returns, and report the failure (\"Operation not permitted\").",
-                run: a_removal_the_kernel_refuses_is_reported,
-            },
+            test!(
+                missing_key_file_is_reported_by_name,
+                "1.1", 5 points, 20 s,
+                "Key::from_path must return IpcError::KeyFile (with the path) when ftok returns -1.",
+            ),
+            test!(
+                keys_come_from_ftok_of_path_and_project_id,
+                "1.1", 10 points, 20 s,
+                "The key is ftok(3) of the path and the project id, nothing else; different project \
+                 ids give different keys. `step01-probe key --path DIR --proj-id N` prints yours.",
+            ),
+            test!(
+                create_makes_a_queue_with_the_given_mode,
+                "1.2", 5 points, 20 s,
+                "msgget must get the flags of the attempt unchanged: they carry IPC_CREAT, IPC_EXCL and the permission bits.",
+            ),
+            test!(
+                creation_modes_make_exactly_the_calls_they_need,
+                "1.2", 7 points, 20 s,
+                "Create-exclusive makes one create attempt, open-existing one open; open-or-create tries to \
+                 create, opens on \"already exists\", and starts over when the object vanished in between \
+                 (\"not found\"). Any other failure ends it. `step01-probe` shows the calls your code makes.",
+            ),
+            test!(
+                create_uses_an_existing_queue_and_exclusive_refuses_it,
+                "1.2", 4 points, 20 s,
+                "With --create an existing queue is opened, not an error; with --create --exclusive it is \
+                 refused (\"File exists\"), and nothing is sent.",
+            ),
+            test!(
+                opening_a_missing_queue_fails_clearly,
+                "1.2", 4 points, 20 s,
+                "msgget(key, 0) on a key without a queue returns -1 with ENOENT: return that error \
+                 (retry_on_eintr does it), do not panic or create a queue.",
+            ),
+            test!(
+                exact_bytes_round_trip,
+                "1.3", 8 points, 20 s,
+                "Send exactly payload.len() bytes (the size excludes mtype) from a MessageBuffer \
+                 built with MessageBuffer::for_send; the grader reads the queue itself.",
+            ),
+            test!(
+                oversize_payload_is_refused_and_nothing_is_sent,
+                "1.3", 8 points, 20 s,
+                "Compare payload.len() with limits::msgmax() before calling msgsnd and return \
+                 IpcError::TooLarge; exactly msgmax bytes must still be accepted.",
+            ),
+            test!(
+                only_positive_types_are_sent_and_the_extremes_work,
+                "1.3", 4 points, 20 s,
+                "msgsnd needs mtype > 0: refuse 0 and negative types before the call (the error \
+                 says \"positive\"), and keep every positive type, 1 and i64::MAX included, as it is.",
+            ),
+            test!(
+                a_full_queue_with_nowait_sends_nothing,
+                "1.3", 5 points, 20 s,
+                "With IPC_NOWAIT, msgsnd on a full queue fails with EAGAIN: return Ok(false) (the caller \
+                 then says the queue is full), not an error.",
+            ),
+            test!(
+                receiver_started_first_blocks_then_gets_the_message,
+                "1.4", 8 points, 30 s,
+                "Without IPC_NOWAIT msgrcv blocks until a message arrives; a signal handler running \
+                 meanwhile (step01-recv has one for SIGUSR1) makes it fail with EINTR, which must be \
+                 retried (retry_on_eintr).",
+            ),
+            test!(
+                type_filter_takes_only_the_asked_type,
+                "1.4", 7 points, 30 s,
+                "Pass msgtyp to msgrcv unchanged: 0 = any, > 0 = exactly that type, < 0 = lowest \
+                 type up to |msgtyp|. Other messages must stay queued.",
+            ),
+            test!(
+                messages_of_one_type_arrive_in_order,
+                "1.4", 6 points, 30 s,
+                "Each msgrcv takes the oldest matching message; return its bytes and its mtype.",
+            ),
+            test!(
+                the_receiver_reports_a_removed_queue,
+                "1.4", 4 points, 20 s,
+                "Only ENOMSG means \"no message\"; any other msgrcv error (EIDRM when the queue is removed) \
+                 must be returned as an error.",
+            ),
+            test!(
+                nowait_on_an_empty_queue_reports_no_message,
+                "1.4", 5 points, 20 s,
+                "With IPC_NOWAIT and nothing matching, msgrcv fails with ENOMSG: return Ok(None), \
+                 which step01-recv reports as exit status 3.",
+            ),
+            test!(
+                removal_leaves_no_queue_behind,
+                "1.5", 6 points, 20 s,
+                "msgctl(2) with IPC_RMID destroys the queue; a queue that is gone must make it fail.",
+            ),
+            test!(
+                a_removal_the_kernel_refuses_is_reported,
+                "1.5", 4 points, 20 s,
+                "Only the queue's owner or creator may remove it: msgctl(2) then fails with EPERM. \
+                 Check what msgctl returns, and report the failure (\"Operation not permitted\").",
+            ),
         ],
     )
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 use harness::trace::{self, Attachment, Stepped, single_step};
-use harness::{Output, Proc, Sandbox, Signal, Step, Test, ipc};
+use harness::{Output, Proc, Sandbox, Signal, Step, ipc, test};
 
 /// The project id of the mailbox (and of `step02-shm` by default).
 const MAILBOX_PROJ: u8 = 2;
@@ -34,247 +34,169 @@ fn main() -> std::process::ExitCode {
             package: "step02-shared-memory",
         },
         vec![
-            Test {
-                name: "create_makes_a_segment_of_the_given_size_and_mode",
-                exercise: "2.1",
-                points: 5,
-                seconds: 20,
-                hint: "Segment::get must pass key, size and flags to shmget unchanged: create uses \
-                       IPC_CREAT | IPC_EXCL | mode, so a second create of the same key fails with EEXIST.",
-                run: create_makes_a_segment_of_the_given_size_and_mode,
-            },
-            Test {
-                name: "opening_a_segment_of_another_size_is_refused",
-                exercise: "2.1",
-                points: 5,
-                seconds: 20,
-                hint: "Segment::open must compare the segment's real size (shmctl IPC_STAT, via stat_id) \
-                       with expected_size and return IpcError::SizeMismatch when they differ, bigger or smaller.",
-                run: opening_a_segment_of_another_size_is_refused,
-            },
-            Test {
-                name: "missing_key_file_and_missing_segment_are_clear_errors",
-                exercise: "2.1",
-                points: 5,
-                seconds: 20,
-                hint: "Opening calls shmget(key, 0, 0): without IPC_CREAT a missing segment is ENOENT, which \
-                       retry_on_eintr turns into an error naming shmget. Never create when only opening.",
-                run: missing_key_file_and_missing_segment_are_clear_errors,
-            },
-            Test {
-                name: "segment_persists_until_removed",
-                exercise: "2.2",
-                points: 5,
-                seconds: 20,
-                hint: "Segment::remove must call shmctl(id, IPC_RMID, null) and check its result; the segment \
-                       must outlive the processes that attached it until then.",
-                run: segment_persists_until_removed,
-            },
-            Test {
-                name: "removal_while_attached_waits_for_the_last_detach",
-                exercise: "2.2",
-                points: 7,
-                seconds: 30,
-                hint: "IPC_RMID frees the key at once but the kernel keeps the memory until shm_nattch drops \
-                       to 0: attach with shmat, detach with shmdt in the guard's drop, remove with IPC_RMID.",
-                run: removal_while_attached_waits_for_the_last_detach,
-            },
-            Test {
-                name: "a_removal_the_kernel_refuses_is_reported",
-                exercise: "2.2",
-                points: 3,
-                seconds: 30,
-                hint: "Only a segment's owner or creator may remove it: shmctl(2) with IPC_RMID then fails \
-                       with EPERM. Check what it returns and report the failure (\"Operation not permitted\").",
-                run: a_removal_the_kernel_refuses_is_reported,
-            },
-            Test {
-                name: "dropping_the_guard_detaches",
-                exercise: "2.2",
-                points: 5,
-                seconds: 20,
-                hint: "Attached's drop calls shmdt on the address shmat returned: shm_nattch must go down \
-                       while the process is still running.",
-                run: dropping_the_guard_detaches,
-            },
-            Test {
-                name: "read_only_attach_maps_the_segment_read_only",
-                exercise: "2.2",
-                points: 5,
-                seconds: 20,
-                hint: "Pass A::SHMAT_FLAGS to shmat: SHM_RDONLY for Attached<ReadOnly>, 0 for \
-                       Attached<ReadWrite>. /proc/PID/maps shows the mapping as r--s or rw-s.",
-                run: read_only_attach_maps_the_segment_read_only,
-            },
-            Test {
-                name: "typed_view_refuses_a_segment_too_small",
-                exercise: "2.3",
-                points: 10,
-                seconds: 20,
-                hint: "Attached::view must return IpcError::DoesNotFit when size_of::<T>() is larger than the \
-                       segment, before making any reference: reading past the segment is not allowed.",
-                run: typed_view_refuses_a_segment_too_small,
-            },
-            Test {
-                name: "typed_view_of_a_new_segment_reads_zero",
-                exercise: "2.3",
-                points: 5,
-                seconds: 20,
-                hint: "A new segment is all zeros; Attached::view hands out &T for the first size_of::<T>() \
-                       bytes of the mapping (a T that fits exactly is fine).",
-                run: typed_view_of_a_new_segment_reads_zero,
-            },
-            Test {
-                name: "four_processes_of_10000_atomic_increments_count_40000",
-                exercise: "2.4",
-                points: 8,
-                seconds: 40,
-                hint: "A load followed by a store loses updates when processes interleave: Counter::increment \
-                       must be one atomic read-modify-write, fetch_add(1, ...).",
-                run: four_processes_of_10000_atomic_increments_count_40000,
-            },
-            Test {
-                name: "counter_run_counts_exactly_and_leaves_no_segment",
-                exercise: "2.4",
-                points: 4,
-                seconds: 40,
-                hint: "step02-counter run must count processes x times exactly with Counter::increment \
-                       (fetch_add), and remove its segment afterwards (Segment::remove).",
-                run: counter_run_counts_exactly_and_leaves_no_segment,
-            },
-            Test {
-                name: "increment_returns_the_new_count",
-                exercise: "2.4",
-                points: 3,
-                seconds: 20,
-                hint: "Counter::increment returns the count *after* its increment, and fetch_add returns \
-                       the value before it: add one to what fetch_add returns.",
-                run: increment_returns_the_new_count,
-            },
-            Test {
-                name: "message_is_read_by_another_process_after_the_writer_exits",
-                exercise: "2.5",
-                points: 2,
-                seconds: 20,
-                hint: "Mailbox::publish must store every byte of the text and its length before making the \
-                       sequence even again (s + 2, Release); a shorter message must not show the old one's tail.",
-                run: message_is_read_by_another_process_after_the_writer_exits,
-            },
-            Test {
-                name: "sequence_word_counts_published_messages",
-                exercise: "2.5",
-                points: 1,
-                seconds: 20,
-                hint: "After n messages the sequence at offset 0 must be 2n (odd only during a write), the \
-                       length at offset 8 the last message's length, and the text start at offset 16.",
-                run: sequence_word_counts_published_messages,
-            },
-            Test {
-                name: "message_longer_than_the_mailbox_is_refused",
-                exercise: "2.5",
-                points: 1,
-                seconds: 20,
-                hint: "Refuse more than MAILBOX_CAPACITY (4080) bytes with IpcError::MessageTooLong before \
-                       claiming the mailbox, and leave the current message untouched; exactly 4080 bytes fit.",
-                run: message_longer_than_the_mailbox_is_refused,
-            },
-            Test {
-                name: "two_writers_at_once_lose_no_message",
-                exercise: "2.5",
-                points: 2,
-                seconds: 60,
-                hint: "Two writers can both load the same even sequence: claim the mailbox with \
-                       compare_exchange(s, s + 1), which fails for all but one of them, never with a load \
-                       followed by a store.",
-                run: two_writers_at_once_lose_no_message,
-            },
-            Test {
-                name: "writer_gives_up_on_a_mailbox_left_mid_write",
-                exercise: "2.5",
-                points: 2,
-                seconds: 30,
-                hint: "A writer killed in the middle of a message leaves the sequence odd for ever: wait for \
-                       an odd sequence with Backoff::new(Backoff::PATIENCE) and `backoff.wait(..)?`, which \
-                       gives up with IpcError::TimedOut after 5 s, never with a bare spin loop.",
-                run: writer_gives_up_on_a_mailbox_left_mid_write,
-            },
-            Test {
-                name: "writer_stopped_anywhere_leaves_an_odd_sequence_or_a_whole_message",
-                exercise: "2.5",
-                points: 2,
-                seconds: 60,
-                hint: "Whenever the sequence is even, the mailbox must hold a whole message: make it odd \
-                       (claim) before the first store of a byte or of `len`, and store s + 2 (Release) only \
-                       after the last one.",
-                run: writer_stopped_anywhere_leaves_an_odd_sequence_or_a_whole_message,
-            },
-            Test {
-                name: "publication_is_never_seen_torn_under_the_memory_model",
-                exercise: "2.5",
-                points: 3,
-                seconds: 300,
-                hint: "A reader that sees the new (even) sequence must see every byte stored before it: \
-                       which store publishes, and with which ordering? What keeps the bytes from being \
-                       seen before the sequence turned odd? (Take atomics and fences from crate::sync.)",
-                run: publication_is_never_seen_torn_under_the_memory_model,
-            },
-            Test {
-                name: "two_writers_never_mix_their_messages_under_the_memory_model",
-                exercise: "2.5",
-                points: 2,
-                seconds: 300,
-                hint: "A writer that claims the mailbox after another one published must see that \
-                       writer's stores as done: the claim needs an ordering too.",
-                run: two_writers_never_mix_their_messages_under_the_memory_model,
-            },
-            Test {
-                name: "a_read_is_never_torn_under_the_memory_model",
-                exercise: "2.6",
-                points: 3,
-                seconds: 300,
-                hint: "The first look at the sequence must make the writer's stores before it visible, \
-                       and the second look must not move before the byte loads: which ordering, and \
-                       which fence? (Take atomics and fences from crate::sync.)",
-                run: a_read_is_never_torn_under_the_memory_model,
-            },
-            Test {
-                name: "reader_started_first_waits_for_the_message",
-                exercise: "2.6",
-                points: 3,
-                seconds: 20,
-                hint: "Mailbox::read returns Ok(None) while the sequence is 0 (an all-zero segment is an empty \
-                       mailbox), and the message with number sequence / 2 once one is published.",
-                run: reader_started_first_waits_for_the_message,
-            },
-            Test {
-                name: "reader_polling_during_a_flood_never_sees_a_torn_message",
-                exercise: "2.6",
-                points: 5,
-                seconds: 60,
-                hint: "A copy is whole only if the sequence was even before it and is unchanged after it \
-                       (fence(Acquire) before the second load); otherwise throw it away and retry. The writer \
-                       must make the sequence odd before touching any byte.",
-                run: reader_polling_during_a_flood_never_sees_a_torn_message,
-            },
-            Test {
-                name: "reader_waits_while_a_writer_is_busy",
-                exercise: "2.6",
-                points: 2,
-                seconds: 20,
-                hint: "An odd sequence means a writer is copying a message in: that is not \"no message\" \
-                       (only 0 is). Wait with `backoff.wait(..)?` and look again.",
-                run: reader_waits_while_a_writer_is_busy,
-            },
-            Test {
-                name: "reader_survives_a_garbage_length",
-                exercise: "2.6",
-                points: 2,
-                seconds: 20,
-                hint: "The length word may be anything while a writer is busy (or in a damaged segment): \
-                       clamp it with .min(MAILBOX_CAPACITY) before slicing the text, and let the second look \
-                       at the sequence decide whether the copy is good.",
-                run: reader_survives_a_garbage_length,
-            },
+            test!(
+                create_makes_a_segment_of_the_given_size_and_mode,
+                "2.1", 5 points, 20 s,
+                "Segment::get must pass key, size and flags to shmget unchanged: create uses \
+                 IPC_CREAT | IPC_EXCL | mode, so a second create of the same key fails with EEXIST.",
+            ),
+            test!(
+                opening_a_segment_of_another_size_is_refused,
+                "2.1", 5 points, 20 s,
+                "Segment::open must compare the segment's real size (shmctl IPC_STAT, via stat_id) \
+                 with expected_size and return IpcError::SizeMismatch when they differ, bigger or smaller.",
+            ),
+            test!(
+                missing_key_file_and_missing_segment_are_clear_errors,
+                "2.1", 5 points, 20 s,
+                "Opening calls shmget(key, 0, 0): without IPC_CREAT a missing segment is ENOENT, which \
+                 retry_on_eintr turns into an error naming shmget. Never create when only opening.",
+            ),
+            test!(
+                segment_persists_until_removed,
+                "2.2", 5 points, 20 s,
+                "Segment::remove must call shmctl(id, IPC_RMID, null) and check its result; the segment \
+                 must outlive the processes that attached it until then.",
+            ),
+            test!(
+                removal_while_attached_waits_for_the_last_detach,
+                "2.2", 7 points, 30 s,
+                "IPC_RMID frees the key at once but the kernel keeps the memory until shm_nattch drops \
+                 to 0: attach with shmat, detach with shmdt in the guard's drop, remove with IPC_RMID.",
+            ),
+            test!(
+                a_removal_the_kernel_refuses_is_reported,
+                "2.2", 3 points, 30 s,
+                "Only a segment's owner or creator may remove it: shmctl(2) with IPC_RMID then fails \
+                 with EPERM. Check what it returns and report the failure (\"Operation not permitted\").",
+            ),
+            test!(
+                dropping_the_guard_detaches,
+                "2.2", 5 points, 20 s,
+                "Attached's drop calls shmdt on the address shmat returned: shm_nattch must go down \
+                 while the process is still running.",
+            ),
+            test!(
+                read_only_attach_maps_the_segment_read_only,
+                "2.2", 5 points, 20 s,
+                "Pass A::SHMAT_FLAGS to shmat: SHM_RDONLY for Attached<ReadOnly>, 0 for \
+                 Attached<ReadWrite>. /proc/PID/maps shows the mapping as r--s or rw-s.",
+            ),
+            test!(
+                typed_view_refuses_a_segment_too_small,
+                "2.3", 10 points, 20 s,
+                "Attached::view must return IpcError::DoesNotFit when size_of::<T>() is larger than the \
+                 segment, before making any reference: reading past the segment is not allowed.",
+            ),
+            test!(
+                typed_view_of_a_new_segment_reads_zero,
+                "2.3", 5 points, 20 s,
+                "A new segment is all zeros; Attached::view hands out &T for the first size_of::<T>() \
+                 bytes of the mapping (a T that fits exactly is fine).",
+            ),
+            test!(
+                four_processes_of_10000_atomic_increments_count_40000,
+                "2.4", 8 points, 40 s,
+                "A load followed by a store loses updates when processes interleave: Counter::increment \
+                 must be one atomic read-modify-write, fetch_add(1, ...).",
+            ),
+            test!(
+                counter_run_counts_exactly_and_leaves_no_segment,
+                "2.4", 4 points, 40 s,
+                "step02-counter run must count processes x times exactly with Counter::increment \
+                 (fetch_add), and remove its segment afterwards (Segment::remove).",
+            ),
+            test!(
+                increment_returns_the_new_count,
+                "2.4", 3 points, 20 s,
+                "Counter::increment returns the count *after* its increment, and fetch_add returns \
+                 the value before it: add one to what fetch_add returns.",
+            ),
+            test!(
+                message_is_read_by_another_process_after_the_writer_exits,
+                "2.5", 2 points, 20 s,
+                "Mailbox::publish must store every byte of the text and its length before making the \
+                 sequence even again (s + 2, Release); a shorter message must not show the old one's tail.",
+            ),
+            test!(
+                sequence_word_counts_published_messages,
+                "2.5", 1 points, 20 s,
+                "After n messages the sequence at offset 0 must be 2n (odd only during a write), the \
+                 length at offset 8 the last message's length, and the text start at offset 16.",
+            ),
+            test!(
+                message_longer_than_the_mailbox_is_refused,
+                "2.5", 1 points, 20 s,
+                "Refuse more than MAILBOX_CAPACITY (4080) bytes with IpcError::MessageTooLong before \
+                 claiming the mailbox, and leave the current message untouched; exactly 4080 bytes fit.",
+            ),
+            test!(
+                two_writers_at_once_lose_no_message,
+                "2.5", 2 points, 60 s,
+                "Two writers can both load the same even sequence: claim the mailbox with \
+                 compare_exchange(s, s + 1), which fails for all but one of them, never with a load \
+                 followed by a store.",
+            ),
+            test!(
+                writer_gives_up_on_a_mailbox_left_mid_write,
+                "2.5", 2 points, 30 s,
+                "A writer killed in the middle of a message leaves the sequence odd for ever: wait for \
+                 an odd sequence with Backoff::new(Backoff::PATIENCE) and `backoff.wait(..)?`, which \
+                 gives up with IpcError::TimedOut after 5 s, never with a bare spin loop.",
+            ),
+            test!(
+                writer_stopped_anywhere_leaves_an_odd_sequence_or_a_whole_message,
+                "2.5", 2 points, 60 s,
+                "Whenever the sequence is even, the mailbox must hold a whole message: make it odd \
+                 (claim) before the first store of a byte or of `len`, and store s + 2 (Release) only \
+                 after the last one.",
+            ),
+            test!(
+                publication_is_never_seen_torn_under_the_memory_model,
+                "2.5", 3 points, 300 s,
+                "A reader that sees the new (even) sequence must see every byte stored before it: \
+                 which store publishes, and with which ordering? What keeps the bytes from being \
+                 seen before the sequence turned odd? (Take atomics and fences from crate::sync.)",
+            ),
+            test!(
+                two_writers_never_mix_their_messages_under_the_memory_model,
+                "2.5", 2 points, 300 s,
+                "A writer that claims the mailbox after another one published must see that \
+                 writer's stores as done: the claim needs an ordering too.",
+            ),
+            test!(
+                a_read_is_never_torn_under_the_memory_model,
+                "2.6", 3 points, 300 s,
+                "The first look at the sequence must make the writer's stores before it visible, \
+                 and the second look must not move before the byte loads: which ordering, and \
+                 which fence? (Take atomics and fences from crate::sync.)",
+            ),
+            test!(
+                reader_started_first_waits_for_the_message,
+                "2.6", 3 points, 20 s,
+                "Mailbox::read returns Ok(None) while the sequence is 0 (an all-zero segment is an empty \
+                 mailbox), and the message with number sequence / 2 once one is published.",
+            ),
+            test!(
+                reader_polling_during_a_flood_never_sees_a_torn_message,
+                "2.6", 5 points, 60 s,
+                "A copy is whole only if the sequence was even before it and is unchanged after it \
+                 (fence(Acquire) before the second load); otherwise throw it away and retry. The writer \
+                 must make the sequence odd before touching any byte.",
+            ),
+            test!(
+                reader_waits_while_a_writer_is_busy,
+                "2.6", 2 points, 20 s,
+                "An odd sequence means a writer is copying a message in: that is not \"no message\" \
+                 (only 0 is). Wait with `backoff.wait(..)?` and look again.",
+            ),
+            test!(
+                reader_survives_a_garbage_length,
+                "2.6", 2 points, 20 s,
+                "The length word may be anything while a writer is busy (or in a damaged segment): \
+                 clamp it with .min(MAILBOX_CAPACITY) before slicing the text, and let the second look \
+                 at the sequence decide whether the copy is good.",
+            ),
         ],
     )
 }

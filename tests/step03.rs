@@ -9,7 +9,7 @@ mod harness;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, ensure};
-use harness::{Sandbox, Step, Test};
+use harness::{Sandbox, Step, test};
 
 fn main() -> std::process::ExitCode {
     harness::run(
@@ -19,106 +19,70 @@ fn main() -> std::process::ExitCode {
             package: "step03-protocol",
         },
         vec![
-            Test {
-                name: "valid_names_are_accepted",
-                exercise: "3.1",
-                points: 8,
-                seconds: 30,
-                hint: "Names of 1 to 16 characters from A-Z a-z 0-9 _ - . are valid; return Ok(Name(..)).",
-                run: valid_names_are_accepted,
-            },
-            Test {
-                name: "invalid_names_are_rejected_with_the_reason",
-                exercise: "3.1",
-                points: 12,
-                seconds: 30,
-                hint: "Return NameError::Empty, NameError::TooLong(len) or NameError::BadChar(first bad char).",
-                run: invalid_names_are_rejected_with_the_reason,
-            },
-            Test {
-                name: "requests_encode_to_the_documented_bytes",
-                exercise: "3.2",
-                points: 15,
-                seconds: 30,
-                hint: "Version byte, kind byte, pid as 4 little-endian bytes, then names as u8 length + bytes \
-                       and texts as u16 little-endian length + bytes (see the table in message.rs).",
-                run: requests_encode_to_the_documented_bytes,
-            },
-            Test {
-                name: "every_request_kind_round_trips",
-                exercise: "3.2",
-                points: 10,
-                seconds: 30,
-                hint: "Encoding then decoding must give the same request back, for every kind.",
-                run: every_request_kind_round_trips,
-            },
-            Test {
-                name: "documented_bytes_decode_to_every_kind",
-                exercise: "3.3",
-                points: 10,
-                seconds: 30,
-                hint: "Read version, kind and pid, then the kind's fields with the Reader; build the Request.",
-                run: documented_bytes_decode_to_every_kind,
-            },
-            Test {
-                name: "truncated_messages_are_reported_as_truncated",
-                exercise: "3.3",
-                points: 5,
-                seconds: 30,
-                hint: "Reader::take fails with DecodeError::Truncated naming the field: propagate it with `?`.",
-                run: truncated_messages_are_reported_as_truncated,
-            },
-            Test {
-                name: "unknown_versions_and_kinds_are_rejected",
-                exercise: "3.3",
-                points: 5,
-                seconds: 30,
-                hint: "Check the version byte (DecodeError::Version) and the kind (DecodeError::UnknownKind; \
-                       reply kinds are not requests). An empty message is DecodeError::Empty.",
-                run: unknown_versions_and_kinds_are_rejected,
-            },
-            Test {
-                name: "bad_utf8_is_rejected",
-                exercise: "3.3",
-                points: 5,
-                seconds: 30,
-                hint: "Read strings with Reader::short_str / long_str, which check UTF-8.",
-                run: bad_utf8_is_rejected,
-            },
-            Test {
-                name: "wrong_length_fields_are_rejected",
-                exercise: "3.3",
-                points: 5,
-                seconds: 30,
-                hint: "A length that is too long runs out of bytes (Truncated); one that is too short leaves \
-                       bytes over: call r.finish()? at the end (TrailingBytes).",
-                run: wrong_length_fields_are_rejected,
-            },
-            Test {
-                name: "rule_breaking_fields_are_rejected",
-                exercise: "3.3",
-                points: 5,
-                seconds: 30,
-                hint: "Validate what you decode: Name::new for names, Text::new for texts, reply_mtype for the pid.",
-                run: rule_breaking_fields_are_rejected,
-            },
-            Test {
-                name: "random_inputs_never_panic_and_round_trip",
-                exercise: "3.3",
-                points: 5,
-                seconds: 120,
-                hint: "No input may panic: never index or slice without checking the length (the Reader does), \
-                       and accept only messages that encode back to the same bytes.",
-                run: random_inputs_never_panic_and_round_trip,
-            },
-            Test {
-                name: "mtypes_route_to_the_server_or_a_client",
-                exercise: "3.4",
-                points: 15,
-                seconds: 30,
-                hint: "A client's mailbox is its pid; pids <= 1 (SERVER_MTYPE) are refused with RouteError::ReservedPid.",
-                run: mtypes_route_to_the_server_or_a_client,
-            },
+            test!(
+                valid_names_are_accepted,
+                "3.1", 8 points, 30 s,
+                "Names of 1 to 16 characters from A-Z a-z 0-9 _ - . are valid; return Ok(Name(..)).",
+            ),
+            test!(
+                invalid_names_are_rejected_with_the_reason,
+                "3.1", 12 points, 30 s,
+                "Return NameError::Empty, NameError::TooLong(len) or NameError::BadChar(first bad char).",
+            ),
+            test!(
+                requests_encode_to_the_documented_bytes,
+                "3.2", 15 points, 30 s,
+                "Version byte, kind byte, pid as 4 little-endian bytes, then names as u8 length + bytes \
+                 and texts as u16 little-endian length + bytes (see the table in message.rs).",
+            ),
+            test!(
+                every_request_kind_round_trips,
+                "3.2", 10 points, 30 s,
+                "Encoding then decoding must give the same request back, for every kind.",
+            ),
+            test!(
+                documented_bytes_decode_to_every_kind,
+                "3.3", 10 points, 30 s,
+                "Read version, kind and pid, then the kind's fields with the Reader; build the Request.",
+            ),
+            test!(
+                truncated_messages_are_reported_as_truncated,
+                "3.3", 5 points, 30 s,
+                "Reader::take fails with DecodeError::Truncated naming the field: propagate it with `?`.",
+            ),
+            test!(
+                unknown_versions_and_kinds_are_rejected,
+                "3.3", 5 points, 30 s,
+                "Check the version byte (DecodeError::Version) and the kind (DecodeError::UnknownKind; \
+                 reply kinds are not requests). An empty message is DecodeError::Empty.",
+            ),
+            test!(
+                bad_utf8_is_rejected,
+                "3.3", 5 points, 30 s,
+                "Read strings with Reader::short_str / long_str, which check UTF-8.",
+            ),
+            test!(
+                wrong_length_fields_are_rejected,
+                "3.3", 5 points, 30 s,
+                "A length that is too long runs out of bytes (Truncated); one that is too short leaves \
+                 bytes over: call r.finish()? at the end (TrailingBytes).",
+            ),
+            test!(
+                rule_breaking_fields_are_rejected,
+                "3.3", 5 points, 30 s,
+                "Validate what you decode: Name::new for names, Text::new for texts, reply_mtype for the pid.",
+            ),
+            test!(
+                random_inputs_never_panic_and_round_trip,
+                "3.3", 5 points, 120 s,
+                "No input may panic: never index or slice without checking the length (the Reader does), \
+                 and accept only messages that encode back to the same bytes.",
+            ),
+            test!(
+                mtypes_route_to_the_server_or_a_client,
+                "3.4", 15 points, 30 s,
+                "A client's mailbox is its pid; pids <= 1 (SERVER_MTYPE) are refused with RouteError::ReservedPid.",
+            ),
         ],
     )
 }

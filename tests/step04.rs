@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use harness::trace::{self, Attachment, Stepped, single_step};
-use harness::{Proc, Sandbox, Signal, Step, Test, ipc};
+use harness::{Proc, Sandbox, Signal, Step, ipc, test};
 
 fn main() -> std::process::ExitCode {
     harness::run(
@@ -21,197 +21,131 @@ fn main() -> std::process::ExitCode {
             package: "step04-chat",
         },
         vec![
-            Test {
-                name: "a_client_killed_holding_the_lock_does_not_block_the_room",
-                exercise: "4.1",
-                points: 6,
-                seconds: 60,
-                hint: "semop with sem_flg = SEM_UNDO: the kernel undoes the adjustment of a process that dies, \
-                       so a client killed while holding the mutex releases it.",
-                run: a_client_killed_holding_the_lock_does_not_block_the_room,
-            },
-            Test {
-                name: "semaphores_are_balanced_and_undone_when_the_server_dies",
-                exercise: "4.1",
-                points: 4,
-                seconds: 60,
-                hint: "Each lock (-1) must be matched by an unlock (+1); with SEM_UNDO the server's +1 on the \
-                       'alive' semaphore is undone by the kernel when it is killed.",
-                run: semaphores_are_balanced_and_undone_when_the_server_dies,
-            },
-            Test {
-                name: "the_ring_holds_the_newest_entries_with_increasing_numbers",
-                exercise: "4.2",
-                points: 8,
-                seconds: 60,
-                hint: "Entry seq goes to slot (seq - 1) % RING_CAPACITY; store the fields, then slot.seq, then \
-                       header.next_seq = seq + 1.",
-                run: the_ring_holds_the_newest_entries_with_increasing_numbers,
-            },
-            Test {
-                name: "eight_clients_times_100_lines_arrive_complete_and_in_one_order",
-                exercise: "4.2",
-                points: 9,
-                seconds: 120,
-                hint: "Every Say must become exactly one entry, appended under the mutex so that all readers \
-                       see one order.",
-                run: eight_clients_times_100_lines_arrive_complete_and_in_one_order,
-            },
-            Test {
-                name: "a_server_stopped_anywhere_in_an_append_shows_no_unfinished_entry",
-                exercise: "4.2",
-                points: 3,
-                seconds: 60,
-                hint: "A server can die in the middle of an append (SEM_UNDO then frees the lock), so an \
-                       entry must never look published before all its fields are stored: store the \
-                       fields first, then the slot's seq, then header.next_seq.",
-                run: a_server_stopped_anywhere_in_an_append_shows_no_unfinished_entry,
-            },
-            Test {
-                name: "a_late_joiner_sees_the_history_in_the_ring",
-                exercise: "4.3",
-                points: 8,
-                seconds: 60,
-                hint: "read_since(0) must return every entry the ring still holds, oldest first.",
-                run: a_late_joiner_sees_the_history_in_the_ring,
-            },
-            Test {
-                name: "past_capacity_the_oldest_entries_are_dropped_and_counted",
-                exercise: "4.3",
-                points: 8,
-                seconds: 90,
-                hint: "Only the newest RING_CAPACITY entries are kept: start at max(after + 1, newest - 255) and \
-                       count the skipped ones in `missed`.",
-                run: past_capacity_the_oldest_entries_are_dropped_and_counted,
-            },
-            Test {
-                name: "three_clients_see_every_line_in_the_same_order",
-                exercise: "4.4",
-                points: 4,
-                seconds: 60,
-                hint: "A Say from a member must be appended to the ring as a Chat entry with the member's name.",
-                run: three_clients_see_every_line_in_the_same_order,
-            },
-            Test {
-                name: "an_over_long_line_is_refused_before_sending",
-                exercise: "4.4",
-                points: 2,
-                seconds: 60,
-                hint: "The client validates with Text::new before sending; the server must keep serving the \
-                       lines that follow.",
-                run: an_over_long_line_is_refused_before_sending,
-            },
-            Test {
-                name: "malformed_queue_messages_are_dropped_and_chat_continues",
-                exercise: "4.4",
-                points: 5,
-                seconds: 60,
-                hint: "On a decode error, log and return; a request from a pid that never joined gets \
-                       Rejected(NotJoined) and changes nothing.",
-                run: malformed_queue_messages_are_dropped_and_chat_continues,
-            },
-            Test {
-                name: "sigint_removes_every_ipc_object_and_tells_the_clients",
-                exercise: "4.4",
-                points: 3,
-                seconds: 60,
-                hint: "The server must keep handling messages until the stop flag is raised, then shut down: \
-                       Bye to every member, then remove the queue, semaphores and segment.",
-                run: sigint_removes_every_ipc_object_and_tells_the_clients,
-            },
-            Test {
-                name: "who_lists_members_and_private_lines_reach_only_their_recipient",
-                exercise: "4.4",
-                points: 4,
-                seconds: 60,
-                hint: "Who replies with the members' names (sorted); Private forwards Reply::Private to the \
-                       recipient's pid only (never to the ring), or Rejected(NoSuchUser) to the sender.",
-                run: who_lists_members_and_private_lines_reach_only_their_recipient,
-            },
-            Test {
-                name: "the_server_never_blocks_on_a_client_that_stopped_reading",
-                exercise: "4.4",
-                points: 3,
-                seconds: 60,
-                hint: "Reply with self.reply (try_send, IPC_NOWAIT): a client that stops reading its mailbox \
-                       must never stop the server.",
-                run: the_server_never_blocks_on_a_client_that_stopped_reading,
-            },
-            Test {
-                name: "a_second_join_and_a_full_room_are_refused",
-                exercise: "4.5",
-                points: 5,
-                seconds: 60,
-                hint: "Refuse a pid that already joined (AlreadyJoined) and a 65th member (RoomFull, when \
-                       members.len() >= MAX_CLIENTS), changing nothing.",
-                run: a_second_join_and_a_full_room_are_refused,
-            },
-            Test {
-                name: "a_duplicate_name_is_rejected_without_disturbing_the_room",
-                exercise: "4.5",
-                points: 5,
-                seconds: 60,
-                hint: "If a member already has the name, reply Rejected(NameTaken) and change nothing.",
-                run: a_duplicate_name_is_rejected_without_disturbing_the_room,
-            },
-            Test {
-                name: "leaving_frees_the_name",
-                exercise: "4.5",
-                points: 5,
-                seconds: 60,
-                hint: "Leave must remove the member, so its name can be used again.",
-                run: leaving_frees_the_name,
-            },
-            Test {
-                name: "a_signal_while_waiting_for_the_lock_is_not_an_error",
-                exercise: "4.1",
-                points: 3,
-                seconds: 60,
-                hint: "A signal handler that runs while semop(2) waits makes it fail with EINTR \
-                       (signal(7)): nothing was applied, so the wait is not over. (The client's SIGUSR1 \
-                       handler asks for a status report.)",
-                run: a_signal_while_waiting_for_the_lock_is_not_an_error,
-            },
-            Test {
-                name: "a_client_whose_server_was_killed_says_so_and_exits",
-                exercise: "4.1",
-                points: 4,
-                seconds: 60,
-                hint: "The server raises its 'alive' semaphore with SEM_UNDO (your semop, exercise 4.1): the kernel lowers it again when the server dies, and that is how clients notice.",
-                run: a_client_whose_server_was_killed_says_so_and_exits,
-            },
-            Test {
-                name: "a_server_whose_queue_is_removed_leaves_nothing_behind",
-                exercise: "4.1",
-                points: 3,
-                seconds: 60,
-                hint: "The server's semaphore set is created and initialised with your semop (exercise 4.1); it must also be removed when the server stops for any reason.",
-                run: a_server_whose_queue_is_removed_leaves_nothing_behind,
-            },
-            Test {
-                name: "a_piped_client_whose_lines_never_came_back_exits_with_an_error",
-                exercise: "4.3",
-                points: 4,
-                seconds: 60,
-                hint: "A client counts its own lines as delivered when read_since (exercise 4.3) hands them back from the ring.",
-                run: a_piped_client_whose_lines_never_came_back_exits_with_an_error,
-            },
-            Test {
-                name: "a_typed_line_is_sent_at_once_not_at_the_next_look",
-                exercise: "4.4",
-                points: 2,
-                seconds: 60,
-                hint: "A Say request must become a Chat entry at once (exercise 4.4): the client sends each line the moment it is typed.",
-                run: a_typed_line_is_sent_at_once_not_at_the_next_look,
-            },
-            Test {
-                name: "unknown_commands_are_refused_and_never_broadcast",
-                exercise: "4.4",
-                points: 2,
-                seconds: 60,
-                hint: "Only a Say request becomes a Chat entry (exercise 4.4); the client refuses unknown /commands before sending.",
-                run: unknown_commands_are_refused_and_never_broadcast,
-            },
+            test!(
+                a_client_killed_holding_the_lock_does_not_block_the_room,
+                "4.1", 6 points, 60 s,
+                "semop with sem_flg = SEM_UNDO: the kernel undoes the adjustment of a process that dies, \
+                 so a client killed while holding the mutex releases it.",
+            ),
+            test!(
+                semaphores_are_balanced_and_undone_when_the_server_dies,
+                "4.1", 4 points, 60 s,
+                "Each lock (-1) must be matched by an unlock (+1); with SEM_UNDO the server's +1 on the \
+                 'alive' semaphore is undone by the kernel when it is killed.",
+            ),
+            test!(
+                the_ring_holds_the_newest_entries_with_increasing_numbers,
+                "4.2", 8 points, 60 s,
+                "Entry seq goes to slot (seq - 1) % RING_CAPACITY; store the fields, then slot.seq, then \
+                 header.next_seq = seq + 1.",
+            ),
+            test!(
+                eight_clients_times_100_lines_arrive_complete_and_in_one_order,
+                "4.2", 9 points, 120 s,
+                "Every Say must become exactly one entry, appended under the mutex so that all readers \
+                 see one order.",
+            ),
+            test!(
+                a_server_stopped_anywhere_in_an_append_shows_no_unfinished_entry,
+                "4.2", 3 points, 60 s,
+                "A server can die in the middle of an append (SEM_UNDO then frees the lock), so an \
+                 entry must never look published before all its fields are stored: store the \
+                 fields first, then the slot's seq, then header.next_seq.",
+            ),
+            test!(
+                a_late_joiner_sees_the_history_in_the_ring,
+                "4.3", 8 points, 60 s,
+                "read_since(0) must return every entry the ring still holds, oldest first.",
+            ),
+            test!(
+                past_capacity_the_oldest_entries_are_dropped_and_counted,
+                "4.3", 8 points, 90 s,
+                "Only the newest RING_CAPACITY entries are kept: start at max(after + 1, newest - 255) and \
+                 count the skipped ones in `missed`.",
+            ),
+            test!(
+                three_clients_see_every_line_in_the_same_order,
+                "4.4", 4 points, 60 s,
+                "A Say from a member must be appended to the ring as a Chat entry with the member's name.",
+            ),
+            test!(
+                an_over_long_line_is_refused_before_sending,
+                "4.4", 2 points, 60 s,
+                "The client validates with Text::new before sending; the server must keep serving the \
+                 lines that follow.",
+            ),
+            test!(
+                malformed_queue_messages_are_dropped_and_chat_continues,
+                "4.4", 5 points, 60 s,
+                "On a decode error, log and return; a request from a pid that never joined gets \
+                 Rejected(NotJoined) and changes nothing.",
+            ),
+            test!(
+                sigint_removes_every_ipc_object_and_tells_the_clients,
+                "4.4", 3 points, 60 s,
+                "The server must keep handling messages until the stop flag is raised, then shut down: \
+                 Bye to every member, then remove the queue, semaphores and segment.",
+            ),
+            test!(
+                who_lists_members_and_private_lines_reach_only_their_recipient,
+                "4.4", 4 points, 60 s,
+                "Who replies with the members' names (sorted); Private forwards Reply::Private to the \
+                 recipient's pid only (never to the ring), or Rejected(NoSuchUser) to the sender.",
+            ),
+            test!(
+                the_server_never_blocks_on_a_client_that_stopped_reading,
+                "4.4", 3 points, 60 s,
+                "Reply with self.reply (try_send, IPC_NOWAIT): a client that stops reading its mailbox \
+                 must never stop the server.",
+            ),
+            test!(
+                a_second_join_and_a_full_room_are_refused,
+                "4.5", 5 points, 60 s,
+                "Refuse a pid that already joined (AlreadyJoined) and a 65th member (RoomFull, when \
+                 members.len() >= MAX_CLIENTS), changing nothing.",
+            ),
+            test!(
+                a_duplicate_name_is_rejected_without_disturbing_the_room,
+                "4.5", 5 points, 60 s,
+                "If a member already has the name, reply Rejected(NameTaken) and change nothing.",
+            ),
+            test!(
+                leaving_frees_the_name,
+                "4.5", 5 points, 60 s,
+                "Leave must remove the member, so its name can be used again.",
+            ),
+            test!(
+                a_signal_while_waiting_for_the_lock_is_not_an_error,
+                "4.1", 3 points, 60 s,
+                "A signal handler that runs while semop(2) waits makes it fail with EINTR \
+                 (signal(7)): nothing was applied, so the wait is not over. (The client's SIGUSR1 \
+                 handler asks for a status report.)",
+            ),
+            test!(
+                a_client_whose_server_was_killed_says_so_and_exits,
+                "4.1", 4 points, 60 s,
+                "The server raises its 'alive' semaphore with SEM_UNDO (your semop, exercise 4.1): the kernel lowers it again when the server dies, and that is how clients notice.",
+            ),
+            test!(
+                a_server_whose_queue_is_removed_leaves_nothing_behind,
+                "4.1", 3 points, 60 s,
+                "The server's semaphore set is created and initialised with your semop (exercise 4.1); it must also be removed when the server stops for any reason.",
+            ),
+            test!(
+                a_piped_client_whose_lines_never_came_back_exits_with_an_error,
+                "4.3", 4 points, 60 s,
+                "A client counts its own lines as delivered when read_since (exercise 4.3) hands them back from the ring.",
+            ),
+            test!(
+                a_typed_line_is_sent_at_once_not_at_the_next_look,
+                "4.4", 2 points, 60 s,
+                "A Say request must become a Chat entry at once (exercise 4.4): the client sends each line the moment it is typed.",
+            ),
+            test!(
+                unknown_commands_are_refused_and_never_broadcast,
+                "4.4", 2 points, 60 s,
+                "Only a Say request becomes a Chat entry (exercise 4.4); the client refuses unknown /commands before sending.",
+            ),
         ],
     )
 }

@@ -1,7 +1,7 @@
 //! The grading harness shared by every `tests/stepNN.rs`.
 //!
 //! Each step's test file declares its tests as [`Test`] values (exercise, points, time
-//! limit, hint) and hands them to [`run`], which:
+//! limit, hint), each with the [`test!`] macro, and hands them to [`run`], which:
 //!
 //! 1. builds the implementation being graded (`steps/` by default, `GRADE_IMPL=solutions`
 //!    for the solutions), so the binaries are never stale, and reports compile errors;
@@ -51,7 +51,7 @@ pub struct Step {
     pub package: &'static str,
 }
 
-/// One graded test.
+/// One graded test (made with [`test!`]).
 pub struct Test {
     /// What the test proves, as a snake_case sentence.
     pub name: &'static str,
@@ -66,6 +66,45 @@ pub struct Test {
     /// The test itself.
     pub run: fn(&mut Sandbox) -> anyhow::Result<()>,
 }
+
+/// Registers a graded test: the function that runs it, the exercise it grades, its
+/// points, its time limit in seconds and its hint. The test's name is the function's.
+///
+/// ```ignore
+/// test!(
+///     exact_bytes_round_trip,
+///     "1.3", 8 points, 20 s,
+///     "Send exactly payload.len() bytes ...",
+/// ),
+/// ```
+///
+/// A function in a module of the grader is named by its path, `mailbox::reader_waits`;
+/// the test's name is the function's own (`reader_waits`).
+macro_rules! test {
+    ($module:ident :: $function:ident, $exercise:literal, $points:literal points,
+     $seconds:literal s, $hint:expr $(,)?) => {
+        $crate::harness::Test {
+            name: stringify!($function),
+            exercise: $exercise,
+            points: $points,
+            seconds: $seconds,
+            hint: $hint,
+            run: $module::$function,
+        }
+    };
+    ($function:ident, $exercise:literal, $points:literal points, $seconds:literal s,
+     $hint:expr $(,)?) => {
+        $crate::harness::Test {
+            name: stringify!($function),
+            exercise: $exercise,
+            points: $points,
+            seconds: $seconds,
+            hint: $hint,
+            run: $function,
+        }
+    };
+}
+pub(crate) use test;
 
 /// What happened to one test, for the summary and the report.
 #[derive(Debug, Clone)]
