@@ -6,7 +6,6 @@
 
 mod harness;
 
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, ensure};
 use harness::{Sandbox, Step, test};
@@ -378,10 +377,9 @@ fn rule_breaking_fields_are_rejected(sb: &mut Sandbox) -> Result<()> {
 }
 
 fn random_inputs_never_panic_and_round_trip(sb: &mut Sandbox) -> Result<()> {
-    // A new seed every run (printed on failure), so repeated runs cover more inputs.
-    let seed = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(1, |d| d.as_nanos() as u64 | 1);
+    // A fixed seed: the same code gets the same score on every run. (`make soak-protocol`
+    // throws 10 million inputs with a new seed each time, for those who want more.)
+    let seed: u64 = 20_261_201;
     let out = sb.run(
         sb.cmd("step03-codec")
             .args(["fuzz", "--cases", "100000", "--seed", &seed.to_string()])
