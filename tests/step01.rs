@@ -480,7 +480,8 @@ fn only_positive_types_are_sent_and_the_extremes_work(sb: &mut Sandbox) -> Resul
         let got = ipc::receive_raw(sb.key(1), mtype);
         let expected = format!("type {mtype}").into_bytes();
         ensure!(
-            got.as_ref().is_some_and(|(t, payload)| *t == mtype && *payload == expected),
+            got.as_ref()
+                .is_some_and(|(t, payload)| *t == mtype && *payload == expected),
             "the queue should hold a message of type {mtype} saying \"type {mtype}\"; msgrcv \
              for that type found {:?}",
             got.map(|(t, payload)| (t, String::from_utf8_lossy(&payload).into_owned()))

@@ -6,7 +6,6 @@
 
 mod harness;
 
-
 use anyhow::{Result, ensure};
 use harness::{Sandbox, Step, test};
 
