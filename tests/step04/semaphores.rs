@@ -10,29 +10,40 @@ use anyhow::{Context, Result, ensure};
 use crate::common::{
     eventually, join, keys, say, spawn_client, start_server, stderr_says, wait_for_chat,
 };
-use crate::harness::{Sandbox, Signal, ipc};
+use crate::harness::{Proc, Sandbox, Signal, ipc};
 
-pub fn a_client_killed_holding_the_lock_does_not_block_the_room(sb: &mut Sandbox) -> Result<()> {
-    let _server = start_server(sb)?;
-    let mut alice = join(sb, "alice")?;
-    let mut holder = spawn_client(sb, "holder", &["--hold-lock-for-test"])?;
+/// Starts a test client that joins, takes the room's lock and keeps it until killed.
+fn lock_holder(sb: &Sandbox) -> Result<Proc> {
+    let holder = spawn_client(sb, "holder", &["--hold-lock-for-test"])?;
     stderr_says(
         &holder,
         Duration::from_secs(15),
         "holding the room's lock",
         "the test client never said it holds the lock",
     )?;
+    Ok(holder)
+}
+
+/// Waits until a process waits in semop for the room's lock (semctl GETNCNT > 0).
+fn someone_waits_for_the_lock(sb: &Sandbox) -> Result<()> {
+    eventually(
+        Duration::from_secs(5),
+        "while the lock is held, alice's client should be waiting for it (semctl GETNCNT stayed 0)",
+        || ipc::semaphore_waiters(keys(sb).2, 0).is_some_and(|n| n > 0),
+    )
+}
+
+pub fn a_client_killed_holding_the_lock_does_not_block_the_room(sb: &mut Sandbox) -> Result<()> {
+    let _server = start_server(sb)?;
+    let mut alice = join(sb, "alice")?;
+    let mut holder = lock_holder(sb)?;
     let mutex = ipc::semaphore_value(keys(sb).2, 0);
     ensure!(
         mutex == Some(0),
         "while a client holds the lock the mutex semaphore should be 0, the kernel says {mutex:?}"
     );
     // Meanwhile alice's next poll must wait for the lock (semop blocks), not fail.
-    eventually(
-        Duration::from_secs(5),
-        "while the lock is held, alice's client should be waiting for it (semctl GETNCNT stayed 0)",
-        || ipc::semaphore_waiters(keys(sb).2, 0).is_some_and(|n| n > 0),
-    )?;
+    someone_waits_for_the_lock(sb)?;
     sleep(Duration::from_millis(500));
     ensure!(
         alice.is_running(),
@@ -59,18 +70,8 @@ pub fn a_client_killed_holding_the_lock_does_not_block_the_room(sb: &mut Sandbox
 pub fn a_signal_while_waiting_for_the_lock_is_not_an_error(sb: &mut Sandbox) -> Result<()> {
     let _server = start_server(sb)?;
     let mut alice = join(sb, "alice")?;
-    let mut holder = spawn_client(sb, "holder", &["--hold-lock-for-test"])?;
-    stderr_says(
-        &holder,
-        Duration::from_secs(15),
-        "holding the room's lock",
-        "the test client never said it holds the lock",
-    )?;
-    eventually(
-        Duration::from_secs(5),
-        "while the lock is held, alice's client should be waiting for it (semctl GETNCNT stayed 0)",
-        || ipc::semaphore_waiters(keys(sb).2, 0).is_some_and(|n| n > 0),
-    )?;
+    let mut holder = lock_holder(sb)?;
+    someone_waits_for_the_lock(sb)?;
     // Each SIGUSR1 runs alice's handler while she waits in semop, which then fails with EINTR.
     for _ in 0..3 {
         alice.signal(Signal::SIGUSR1);
