@@ -295,13 +295,6 @@ pub struct Typed<T: SharedSafe> {
     data: PhantomData<T>,
 }
 
-impl<T: SharedSafe> Typed<T> {
-    /// The attachment underneath, for its id and size.
-    pub fn attachment(&self) -> &Attached<ReadWrite> {
-        &self.attached
-    }
-}
-
 impl<T: SharedSafe> std::ops::Deref for Typed<T> {
     type Target = T;
 

@@ -205,11 +205,6 @@ impl<T: SharedSafe> SemaphoreMutex<T> {
         &self.set
     }
 
-    /// The attachment of the state (for its segment id).
-    pub fn data(&self) -> &Typed<T> {
-        &self.data
-    }
-
     /// Takes the mutex apart, so its set and attachment can be dropped in a chosen order.
     pub fn into_parts(self) -> (SemaphoreSet, Typed<T>) {
         (self.set, self.data)
