@@ -242,6 +242,9 @@ pub enum RejectReason {
     NoSuchUser = 4,
     /// This pid has already joined (under another name).
     AlreadyJoined = 5,
+    /// The server could not keep the line (from step 5: its log file cannot grow, for
+    /// example because the disk is full). The only reason that is not the client's fault.
+    NotStored = 6,
 }
 // ANCHOR_END: reject_reason
 
@@ -254,6 +257,7 @@ impl RejectReason {
             3 => RejectReason::NotJoined,
             4 => RejectReason::NoSuchUser,
             5 => RejectReason::AlreadyJoined,
+            6 => RejectReason::NotStored,
             _ => return None,
         })
     }

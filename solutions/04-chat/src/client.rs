@@ -31,7 +31,7 @@ use step01_message_queue::{IpcError, MessageQueue, TypeFilter};
 use step02_shared_memory::{Backoff, ShmError};
 use step03_protocol::layout::EntryKind;
 use step03_protocol::routing::{SERVER_MTYPE, reply_mtype};
-use step03_protocol::{Name, Reply, Request, describe};
+use step03_protocol::{Name, RejectReason, Reply, Request, describe};
 
 use crate::command::{COMMANDS, Command};
 use crate::error::{ChatError, Result};
@@ -389,13 +389,20 @@ impl Client {
     // ANCHOR_END: typed
 
     /// Handles one reply from our mailbox.
-    fn received(&self, reply: Reply) -> Result<Flow> {
+    fn received(&mut self, reply: Reply) -> Result<Flow> {
         match reply {
             Reply::Bye { reason } => {
                 show(&format!("* the server said goodbye: {reason}"))?;
                 return Ok(Flow::Bye);
             }
-            Reply::Rejected { detail, .. } => eprintln!("the server refused: {detail}"),
+            Reply::Rejected { reason, detail } => {
+                eprintln!("the server refused: {detail}");
+                // Once we have joined, only a line of ours can go unstored (step 5's full
+                // disk): it will never come back, so stop waiting for it.
+                if reason == RejectReason::NotStored {
+                    self.unseen_own = self.unseen_own.saturating_sub(1);
+                }
+            }
             Reply::Private {
                 from,
                 time_ms,

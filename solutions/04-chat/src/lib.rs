@@ -18,22 +18,27 @@
 //!   the server's handles remove when they are dropped.
 //! - [`ring`]: appending to and reading from the ring of recent lines, under the lock.
 //! - [`members`]: the server's decisions, without I/O: a request in, effects out.
+//! - [`history`]: [`History`](history::History), where the server keeps entries before
+//!   the ring publishes them (none in this step; step 5 adds a log file).
 //! - [`server`]: the server's loop, which carries the decisions out.
 //! - [`signals`]: stopping the server cleanly on SIGINT/SIGTERM.
 //! - [`logging`]: the server's log lines on stderr (`tracing`, filtered by `RUST_LOG`).
 //! - [`command`]: what a typed line means, parsed before anything is sent.
 //! - [`client`]: the line-oriented client.
 //! - [`format`]: how lines look on the terminal.
+//! - [`cli`]: the programs' command lines and `main`s, which later steps reuse.
 //!
 //! The exercises of this step are the bodies of [`SemaphoreSet::op`] (4.1),
 //! [`Ring::append`](ring::Ring::append) (4.2), [`Ring::read_since`](ring::Ring::read_since)
 //! (4.3), [`Members::handle`](members::Members::handle) (4.4) and
 //! [`Members::join`](members::Members::join) (4.5). Everything else is given.
 
+pub mod cli;
 pub mod client;
 pub mod command;
 pub mod error;
 pub mod format;
+pub mod history;
 pub mod logging;
 pub mod members;
 pub mod objects;

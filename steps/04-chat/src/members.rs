@@ -70,6 +70,12 @@ impl Members {
         self.by_pid.get(&pid)
     }
 
+    /// Forgets `pid` (a member whose join could not be kept, for example); returns the
+    /// name it had.
+    pub fn remove(&mut self, pid: i32) -> Option<Name> {
+        self.by_pid.remove(&pid)
+    }
+
     /// The pid of the member called `name`, if there is one.
     pub fn pid_of(&self, name: &Name) -> Option<i32> {
         self.by_pid

@@ -25,6 +25,7 @@ use step03_protocol::layout::{LAYOUT_VERSION, SHARED_MAGIC, SharedState};
 
 use crate::error::{ChatError, Leftover, Result};
 use crate::format::now_ms;
+use crate::ring::{Entry, Ring};
 use crate::room::Room;
 use crate::semaphore::{MUTEX, SERVER_ALIVE, Sem, SemaphoreGuard, SemaphoreMutex, SemaphoreSet};
 
@@ -97,6 +98,14 @@ impl RoomObjects {
     /// Creates the room's objects (server side), owned by the result: dropping it, or an
     /// error on the way, removes whatever was created.
     pub fn create(room: &Room) -> Result<RoomObjects> {
+        Self::create_with_history(room, &[])
+    }
+
+    /// Like [`RoomObjects::create`], with the ring already holding `recent` (oldest
+    /// first, consecutive numbers, as a history hands them back): they are appended
+    /// before the queue exists, so no client can see the room without them, and the next
+    /// entry is numbered after the last of them.
+    pub fn create_with_history(room: &Room, recent: &[Entry]) -> Result<RoomObjects> {
         let found = Self::leftovers(room)?;
         if !found.is_empty() {
             return Err(ChatError::Leftovers {
@@ -109,19 +118,34 @@ impl RoomObjects {
             .map_err(ChatError::from)
             .map_err(refuse_existing::<Shm>(room, segment_key))?;
         let state = segment.attach()?.typed::<SharedState>()?;
-        initialise(&state);
+        initialise(&state, recent.first().map_or(1, |entry| entry.seq));
         let semaphore_key = room.semaphore_key()?;
         let semaphores = SemaphoreSet::create(semaphore_key, MODE)
             .map_err(refuse_existing::<Sem>(room, semaphore_key))?;
         // Raised with SEM_UNDO: the kernel lowers it again when this process exits.
         semaphores.op(SERVER_ALIVE, 1)?;
+        let shared = SemaphoreMutex::new(semaphores, MUTEX, state);
+        if !recent.is_empty() {
+            let held = shared.lock()?;
+            let ring = Ring::new(&held);
+            for entry in recent {
+                let seq = ring.append(
+                    entry.kind,
+                    entry.pid,
+                    &entry.name,
+                    &entry.text,
+                    entry.time_ms,
+                );
+                debug_assert_eq!(seq, entry.seq, "the history's numbers must be consecutive");
+            }
+        }
         let queue_key = room.queue_key()?;
         let queue = MessageQueue::create(queue_key, MODE)
             .map_err(ChatError::from)
             .map_err(refuse_existing::<Queue>(room, queue_key))?;
         Ok(RoomObjects {
             queue,
-            shared: SemaphoreMutex::new(semaphores, MUTEX, state),
+            shared,
             segment,
         })
     }
@@ -233,16 +257,16 @@ impl RoomObjects {
 }
 
 // ANCHOR: initialise
-/// Gives a new room's header its values. A new segment is zero-filled by the kernel, so
-/// only the header needs any, and the magic goes last, with `Release`: whoever sees it
-/// sees the fields before it.
-fn initialise(state: &SharedState) {
+/// Gives a new room's header its values, the first entry to come being number
+/// `next_seq`. A new segment is zero-filled by the kernel, so only the header needs any,
+/// and the magic goes last, with `Release`: whoever sees it sees the fields before it.
+fn initialise(state: &SharedState, next_seq: u64) {
     let header = &state.header;
     header.version.store(LAYOUT_VERSION, Ordering::Relaxed);
     header
         .server_pid
         .store(std::process::id() as i32, Ordering::Relaxed);
-    header.next_seq.store(1, Ordering::Relaxed);
+    header.next_seq.store(next_seq, Ordering::Relaxed);
     header.started_ms.store(now_ms(), Ordering::Relaxed);
     header.magic.store(SHARED_MAGIC, Ordering::Release);
 }

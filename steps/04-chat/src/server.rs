@@ -1,6 +1,10 @@
 //! The server's I/O: it owns the room's objects, takes requests off the queue, lets
 //! [`Members`] decide, and carries the effects out (ring appends, replies).
 //!
+//! Every entry goes to the server's [`History`] first and to the ring second (step 4's
+//! history is [`NoHistory`]; step 5 passes a log file): an entry the history refuses is
+//! never published, and its sender is told why.
+//!
 //! It is the only process that writes the ring, and it never blocks on a client: replies
 //! go out with `IPC_NOWAIT`, and a reply that does not fit in a full queue is dropped and
 //! logged (the client notices through its own timeout). It logs with `tracing`: joins,
@@ -15,36 +19,64 @@ use step01_message_queue::{MessageQueue, TypeFilter};
 use step02_shared_memory::Backoff;
 use step03_protocol::layout::EntryKind;
 use step03_protocol::routing::{SERVER_MTYPE, reply_mtype};
-use step03_protocol::{Reply, Request, describe};
+use step03_protocol::{Name, RejectReason, Reply, Request, describe};
 use tracing::{debug, info, trace, warn};
 
 use crate::error::Result;
 use crate::format::now_ms;
+use crate::history::{History, NoHistory};
 use crate::members::{Effect, Members};
 use crate::objects::RoomObjects;
-use crate::ring::Ring;
+use crate::ring::{Entry, Ring};
 use crate::room::Room;
+use crate::signals;
 
 /// After saying goodbye, how long the server waits for clients to take their goodbyes
 /// out of the queue before it removes the queue with everything in it.
 const GOODBYE_PATIENCE: Duration = Duration::from_millis(500);
 
-/// A running server: its room's objects and the members that joined.
-pub struct Server {
+/// A running server: its room's objects, the members that joined, and where it keeps
+/// what they say (nowhere in step 4).
+pub struct Server<H: History = NoHistory> {
     /// The room it serves.
     room: Room,
     /// The queue, segment and semaphores it created (and removes when dropped).
     objects: RoomObjects,
     /// Who is in the room.
     members: Members,
+    /// Where entries are kept before the ring publishes them.
+    history: H,
+}
+
+/// An entry the history did not keep, and why.
+struct NotKept {
+    /// What kind of entry it was.
+    kind: EntryKind,
+    /// Who it was about.
+    pid: i32,
+    /// Their name.
+    name: Name,
+    /// What the history said.
+    detail: String,
 }
 
 impl Server {
     /// Creates the room's objects (failing if any already exists) and marks the server
-    /// alive.
+    /// alive; it keeps no history.
     pub fn start(room: Room) -> Result<Server> {
+        Server::start_with(room, NoHistory, &[])
+    }
+}
+
+impl<H: History> Server<H> {
+    // ANCHOR: start_with
+    /// Like [`Server::start`], with a history that keeps every entry before it is
+    /// published, and the `recent` entries it already holds (oldest first, consecutive
+    /// numbers), which fill the ring before any client can see the room: numbering then
+    /// continues after the last of them.
+    pub fn start_with(room: Room, history: H, recent: &[Entry]) -> Result<Server<H>> {
         room.create_dir()?;
-        let objects = RoomObjects::create(&room)?;
+        let objects = RoomObjects::create_with_history(&room, recent)?;
         info!(
             "serving room {room} (queue {}, segment {}, semaphores {}); stop with Ctrl-C",
             objects.queue().id(),
@@ -55,8 +87,10 @@ impl Server {
             room,
             objects,
             members: Members::new(),
+            history,
         })
     }
+    // ANCHOR_END: start_with
 
     /// A handle on the room's queue that does not own it (for the signal thread to wake
     /// the server with).
@@ -99,14 +133,18 @@ impl Server {
         };
         log_request(&request);
         for effect in self.members.handle(request, now_ms()) {
-            self.apply(effect);
+            if let Err(not_kept) = self.apply(effect) {
+                // The effects after an entry depend on it (a welcome after a join): drop them.
+                self.refuse(not_kept);
+                break;
+            }
         }
     }
     // ANCHOR_END: handle
 
     // ANCHOR: apply
-    /// Carries out one effect.
-    fn apply(&self, effect: Effect) {
+    /// Carries out one effect; fails if it was an entry the history did not keep.
+    fn apply(&mut self, effect: Effect) -> std::result::Result<(), NotKept> {
         match effect {
             Effect::Append {
                 kind,
@@ -119,29 +157,83 @@ impl Server {
                     EntryKind::Leave => info!("{name} left (pid {pid})"),
                     EntryKind::Chat | EntryKind::Lost => {}
                 }
-                self.append(kind, pid, name.as_str(), &text)
+                self.append(kind, pid, name, text)
             }
             Effect::Reply { to, reply } => {
                 if let Reply::Rejected { detail, .. } = &reply {
                     info!("refused pid {to}: {detail}");
                 }
                 self.reply(to, &reply);
+                Ok(())
             }
         }
     }
     // ANCHOR_END: apply
 
     // ANCHOR: server_append
-    /// Appends an entry to the shared ring, under the room's mutex.
-    fn append(&self, kind: EntryKind, pid: i32, name: &str, text: &str) {
+    /// Keeps an entry in the history, then publishes it in the shared ring, under the
+    /// room's mutex: log first, ring second.
+    fn append(
+        &mut self,
+        kind: EntryKind,
+        pid: i32,
+        name: Name,
+        text: String,
+    ) -> std::result::Result<(), NotKept> {
+        let entry = Entry {
+            // The server is the ring's only writer: the number the ring will give this
+            // entry is known without the lock.
+            seq: self.objects.state().header.next_seq.load(Ordering::Acquire),
+            time_ms: now_ms(),
+            pid,
+            kind,
+            name: name.to_string(),
+            text,
+        };
+        if let Err(error) = self.history.keep(&entry) {
+            return Err(NotKept {
+                kind,
+                pid,
+                name,
+                detail: error.to_string(),
+            });
+        }
         match self.objects.lock() {
             Ok(held) => {
-                Ring::new(&held).append(kind, pid, name, text, now_ms());
+                Ring::new(&held).append(kind, pid, &entry.name, &entry.text, entry.time_ms);
             }
             Err(error) => warn!("cannot take the room's lock, entry dropped: {error}"),
         }
+        Ok(())
     }
     // ANCHOR_END: server_append
+
+    // ANCHOR: refuse
+    /// Tells the sender of an entry the history did not keep that it was not published,
+    /// and undoes a join that cannot be announced.
+    fn refuse(&mut self, not_kept: NotKept) {
+        let NotKept {
+            kind,
+            pid,
+            name,
+            detail,
+        } = not_kept;
+        warn!("not published: {kind:?} entry of {name} (pid {pid}): {detail}");
+        match kind {
+            EntryKind::Join => {
+                self.members.remove(pid);
+            }
+            EntryKind::Chat => {}
+            // Nobody is left to tell: the member is gone already.
+            EntryKind::Leave | EntryKind::Lost => return,
+        }
+        let refusal = Reply::Rejected {
+            reason: RejectReason::NotStored,
+            detail: format!("not stored, so not sent: {detail}"),
+        };
+        self.reply(pid, &refusal);
+    }
+    // ANCHOR_END: refuse
 
     // ANCHOR: reply
     /// Sends `reply` to `pid`'s mailbox without ever blocking.
@@ -158,8 +250,9 @@ impl Server {
     // ANCHOR_END: reply
 
     // ANCHOR: shutdown
-    /// Says goodbye to every member and removes the room's objects.
-    pub fn shutdown(self) -> Result<()> {
+    /// Says goodbye to every member, makes the history durable and removes the room's
+    /// objects.
+    pub fn shutdown(mut self) -> Result<()> {
         let bye = Reply::Bye {
             reason: "the server is shutting down".into(),
         };
@@ -176,12 +269,27 @@ impl Server {
                 break;
             }
         }
+        if let Err(error) = self.history.sync() {
+            warn!("cannot make the history durable: {error}");
+        }
         let room = self.room;
         self.objects.remove()?;
         info!("removed the IPC objects of room {room}; bye");
         Ok(())
     }
     // ANCHOR_END: shutdown
+
+    // ANCHOR: serve
+    /// Serves until SIGINT, SIGTERM or SIGHUP, then shuts down; the stop signals must
+    /// have been blocked first ([`signals::block_stop_signals`]). Fails with the first
+    /// error of serving or of shutting down.
+    pub fn serve(mut self) -> Result<()> {
+        let stop = signals::watch(self.queue());
+        let served = self.run(&stop);
+        let removed = self.shutdown();
+        served.and(removed)
+    }
+    // ANCHOR_END: serve
 }
 
 /// Logs one request: what happened at `info` or `debug`, and never the text of a private

@@ -1,0 +1,50 @@
+//! Reading a room's history from outside the server: the `step05-log` command.
+//!
+//! The reader maps the log read-only, under a *shared* `flock` on the log file itself,
+//! held only while it scans. The server cuts a damaged tail off (the only time the file
+//! ever shrinks) under the *exclusive* lock, so a reader never has a page mapped that the
+//! file no longer has, and never gets `SIGBUS`. Growth needs no lock: a reader's
+//! mapping covers the file as it was, and every byte of it stays.
+//!
+//! Chapter 3 left this open. The other choice, `pread` into a buffer, never faults
+//! either, but copies the whole file; the lock costs a reader nothing while no server is
+//! starting, and it is the same lock that protects the server's own scan.
+
+use std::fs::File;
+use std::path::Path;
+use std::time::Duration;
+
+use nix::fcntl::{Flock, FlockArg};
+use step02_shared_memory::Backoff;
+
+use crate::error::{LogError, Result};
+use crate::log::scan_file;
+use crate::scan::Scan;
+
+/// How long a reader waits for a server to finish repairing the log.
+const REPAIR_PATIENCE: Duration = Duration::from_secs(5);
+
+// ANCHOR: read
+/// Scans the log at `path` without changing anything, under a shared lock on it.
+pub fn read(path: &Path) -> Result<Scan> {
+    let file = File::open(path).map_err(LogError::io("open", path))?;
+    let mut backoff = Backoff::new(REPAIR_PATIENCE);
+    let mut file = file;
+    let locked = loop {
+        match Flock::lock(file, FlockArg::LockSharedNonblock) {
+            Ok(locked) => break locked,
+            Err((back, nix::errno::Errno::EWOULDBLOCK)) => {
+                file = back;
+                backoff.wait(String::new).map_err(|_| LogError::Busy {
+                    path: path.to_owned(),
+                    waited_s: REPAIR_PATIENCE.as_secs(),
+                })?;
+            }
+            Err((_, errno)) => return Err(LogError::errno("lock", path, errno)),
+        }
+    };
+    let scan = scan_file(&locked, path);
+    drop(locked);
+    scan
+}
+// ANCHOR_END: read

@@ -1,0 +1,108 @@
+//! The command lines of the chat's programs: step 4's `step04-server` and `step04-client`
+//! are these functions, and so are later steps' servers and clients, which pass their own
+//! name, description and (for the server) history.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use step01_message_queue::cli::run_main;
+
+use crate::client::{self, Client};
+use crate::history::History;
+use crate::ring::Entry;
+use crate::room::Room;
+use crate::server::Server;
+use crate::{logging, signals};
+
+/// The `--room` option every program of the chat takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RoomArg {
+    /// The room's directory [default: $XDG_RUNTIME_DIR/ipc-chat/lobby or /tmp/ipc-chat-UID/lobby].
+    #[arg(long, value_name = "DIR")]
+    pub room: Option<PathBuf>,
+}
+
+impl RoomArg {
+    /// The room it names.
+    pub fn room(&self) -> Room {
+        Room::new(self.room.clone())
+    }
+}
+
+/// The server's arguments.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct ServerArgs {
+    #[command(flatten)]
+    room: RoomArg,
+}
+
+/// The client's arguments.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct ClientArgs {
+    /// Your name in the room (1-16 characters: letters, digits, _ - .).
+    #[arg(long)]
+    name: String,
+
+    #[command(flatten)]
+    room: RoomArg,
+
+    /// For the grader: join, take the room's lock and keep it until killed.
+    #[arg(long, hide = true)]
+    hold_lock_for_test: bool,
+
+    /// For the grader: look at the ring every MS milliseconds while idle.
+    #[arg(long, hide = true, value_name = "MS")]
+    poll_interval_ms_for_test: Option<u64>,
+}
+
+/// Parses the command line into `T`, with the program's own name and description.
+fn parse<T: Parser>(program: &'static str, about: &'static str) -> anyhow::Result<T> {
+    let matches = T::command().name(program).about(about).get_matches();
+    Ok(T::from_arg_matches(&matches)?)
+}
+
+// ANCHOR: server_main
+/// The `main` of a chat server: serve a room until SIGINT, SIGTERM or SIGHUP.
+/// `open_history` runs first, once the room's directory exists and before any IPC object
+/// is made; it returns the history to keep entries in and the recent entries to put back
+/// into the ring.
+pub fn server_main<H: History>(
+    program: &'static str,
+    about: &'static str,
+    open_history: impl FnOnce(&Room) -> anyhow::Result<(H, Vec<Entry>)>,
+) -> ExitCode {
+    run_main(program, || {
+        let args: ServerArgs = parse(program, about)?;
+        // Before any thread exists, so that every thread inherits the blocked mask.
+        signals::block_stop_signals().context("cannot block SIGINT/SIGTERM/SIGHUP")?;
+        logging::init(program);
+        let room = args.room.room();
+        room.create_dir()?;
+        let (history, recent) = open_history(&room)?;
+        Server::start_with(room, history, &recent)?.serve()?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+// ANCHOR_END: server_main
+
+/// The `main` of a chat client: join a room and chat on stdin and stdout.
+pub fn client_main(program: &'static str, about: &'static str) -> ExitCode {
+    run_main(program, || {
+        let args: ClientArgs = parse(program, about)?;
+        client::install_status_signal().context("cannot install the SIGUSR1 handler")?;
+        let mut client = Client::join(&args.room.room(), &args.name)?;
+        if let Some(ms) = args.poll_interval_ms_for_test {
+            client.set_poll_interval(Duration::from_millis(ms));
+        }
+        if args.hold_lock_for_test {
+            client.hold_lock_forever()?;
+        }
+        client.run()?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
