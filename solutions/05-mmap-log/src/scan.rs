@@ -7,7 +7,7 @@ use std::mem::size_of;
 use step03_protocol::layout::{FileHeader, LAYOUT_VERSION, LOG_MAGIC};
 use step04_chat::ring::Entry;
 
-use crate::record::{self, Damage};
+use crate::record::Damage;
 
 /// Size of the file's header: where the first record starts.
 pub const FILE_HEADER_LEN: usize = size_of::<FileHeader>();
@@ -100,6 +100,8 @@ pub fn scan(file: &[u8]) -> Result<Scan, String> {
     // HINT: "no record here" is a clean end only if every byte from there on is zero; otherwise those bytes are dropped.
     // HINT: count the dropped bytes up to the last byte that is not zero: the zeros after it are reserved space, not damage.
     // BEGIN EXERCISE 5.4 (stub uses: file)
+    use crate::record;
+
     let mut scan = Scan {
         end: FILE_HEADER_LEN,
         ..Scan::default()

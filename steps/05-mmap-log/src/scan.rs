@@ -7,7 +7,7 @@ use std::mem::size_of;
 use step03_protocol::layout::{FileHeader, LAYOUT_VERSION, LOG_MAGIC};
 use step04_chat::ring::Entry;
 
-use crate::record::{self, Damage};
+use crate::record::Damage;
 
 /// Size of the file's header: where the first record starts.
 pub const FILE_HEADER_LEN: usize = size_of::<FileHeader>();
