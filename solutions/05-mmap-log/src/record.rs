@@ -43,8 +43,8 @@ pub const fn record_len(name_len: usize, text_len: usize) -> usize {
     (HEADER_LEN + name_len + text_len).div_ceil(ALIGN) * ALIGN
 }
 
-/// The little-endian integer of `N` bytes at `at` (the caller made sure they exist).
-fn field<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
+/// The `N` bytes at `at`, for `from_le_bytes` (the caller made sure they exist).
+pub fn field<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
     let mut value = [0; N];
     value.copy_from_slice(&bytes[at..at + N]);
     value
