@@ -26,6 +26,11 @@ mod semaphores;
 
 use harness::{Step, test};
 
+/// The server program the tests start (see `common`).
+const SERVER: &str = "step04-server";
+/// The client program the tests start.
+const CLIENT: &str = "step04-client";
+
 fn main() -> std::process::ExitCode {
     harness::run(
         Step {

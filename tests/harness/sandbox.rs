@@ -162,6 +162,7 @@ impl Sandbox {
             env: Vec::new(),
             limit: None,
             user: None,
+            mounts: Mounts::Inherited,
         }
     }
 
@@ -172,6 +173,12 @@ impl Sandbox {
         nix::unistd::geteuid().is_root()
             && std::fs::read_to_string("/proc/self/uid_map")
                 .is_ok_and(|map| map.split_whitespace().nth(2) == Some("4294967295"))
+    }
+
+    /// Whether commands can have a mount namespace of their own ([`Cmd::private_tmpfs`]):
+    /// the grader must be root (with `CAP_SYS_ADMIN`), as in CI.
+    pub fn can_mount(&self) -> bool {
+        nix::unistd::geteuid().is_root()
     }
 
     /// Lets every user search the sandbox directory, so that a command run as another
@@ -211,14 +218,17 @@ impl Sandbox {
         if let Some(uid) = cmd.user {
             command.uid(uid).gid(uid);
         }
+        let mounts = cmd.mounts.prepare()?;
         // SAFETY: the closure runs in the child between fork and exec, where only
         // async-signal-safe calls are allowed. nix's `set_pdeathsig` is one: a bare
         // prctl(2) and a look at errno, no allocation, no lock. It asks the kernel to kill
         // the child if the grader's thread dies, so even a killed grader leaves no orphan.
+        // `Prepared::enter` makes raw unshare/mount/setns system calls on strings and a
+        // descriptor made before the fork, nothing else.
         unsafe {
-            command.pre_exec(|| {
+            command.pre_exec(move || {
                 let _ = prctl::set_pdeathsig(Signal::SIGKILL);
-                Ok(())
+                mounts.enter()
             });
         }
         let mut child = command
@@ -419,6 +429,96 @@ pub struct Cmd {
     limit: Option<Duration>,
     /// The uid (and gid) to run as, if not the grader's.
     user: Option<u32>,
+    /// The mount namespace it runs in.
+    mounts: Mounts,
+}
+
+/// The mount namespace a command runs in.
+#[derive(Debug, Clone, Default)]
+enum Mounts {
+    /// The grader's.
+    #[default]
+    Inherited,
+    /// A new one, with a `tmpfs` of `kib` KiB mounted on `dir` (which must exist).
+    PrivateTmpfs {
+        /// The mount point.
+        dir: PathBuf,
+        /// Its size.
+        kib: u32,
+    },
+    /// The one process `pid` runs in.
+    Of(i32),
+}
+
+/// A [`Mounts`] made ready before `fork`: in the child, only raw system calls are allowed.
+enum Prepared {
+    /// Nothing to do.
+    Inherited,
+    /// unshare, then mount a tmpfs.
+    PrivateTmpfs {
+        dir: std::ffi::CString,
+        options: std::ffi::CString,
+    },
+    /// setns into this namespace.
+    Of(std::fs::File),
+}
+
+impl Mounts {
+    /// Makes the strings and opens the descriptor the child will use.
+    fn prepare(&self) -> Result<Prepared> {
+        use std::os::unix::ffi::OsStrExt;
+        Ok(match self {
+            Mounts::Inherited => Prepared::Inherited,
+            Mounts::PrivateTmpfs { dir, kib } => Prepared::PrivateTmpfs {
+                dir: std::ffi::CString::new(dir.as_os_str().as_bytes())?,
+                options: std::ffi::CString::new(format!("size={kib}k,mode=0700"))?,
+            },
+            Mounts::Of(pid) => Prepared::Of(
+                std::fs::File::open(format!("/proc/{pid}/ns/mnt"))
+                    .with_context(|| format!("cannot open the mount namespace of pid {pid}"))?,
+            ),
+        })
+    }
+}
+
+impl Prepared {
+    /// In the child, between fork and exec: enter the namespace.
+    fn enter(&self) -> std::io::Result<()> {
+        use std::os::fd::AsRawFd;
+        let check = |result: libc::c_int| {
+            if result == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        };
+        match self {
+            Prepared::Inherited => Ok(()),
+            // SAFETY: raw system calls on NUL-terminated strings that outlive the calls.
+            Prepared::PrivateTmpfs { dir, options } => unsafe {
+                check(libc::unshare(libc::CLONE_NEWNS))?;
+                // Our mounts must not propagate back to the grader's namespace.
+                check(libc::mount(
+                    c"none".as_ptr(),
+                    c"/".as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_REC | libc::MS_PRIVATE,
+                    std::ptr::null(),
+                ))?;
+                check(libc::mount(
+                    c"tmpfs".as_ptr(),
+                    dir.as_ptr(),
+                    c"tmpfs".as_ptr(),
+                    0,
+                    options.as_ptr().cast(),
+                ))
+            },
+            // SAFETY: setns on a descriptor this process owns.
+            Prepared::Of(namespace) => unsafe {
+                check(libc::setns(namespace.as_raw_fd(), libc::CLONE_NEWNS))
+            },
+        }
+    }
 }
 
 impl Cmd {
@@ -461,6 +561,24 @@ impl Cmd {
     /// Runs the command as user and group `uid` (see [`Sandbox::can_switch_user`]).
     pub fn user(mut self, uid: u32) -> Cmd {
         self.user = Some(uid);
+        self
+    }
+
+    /// Runs the command in a mount namespace of its own, where a `tmpfs` of `kib` KiB is
+    /// mounted on `dir` (an existing directory): a small disk that fills up. Needs root
+    /// ([`Sandbox::can_mount`]).
+    pub fn private_tmpfs(mut self, dir: &Path, kib: u32) -> Cmd {
+        self.mounts = Mounts::PrivateTmpfs {
+            dir: dir.to_owned(),
+            kib,
+        };
+        self
+    }
+
+    /// Runs the command in the mount namespace of process `pid` (one started with
+    /// [`Cmd::private_tmpfs`]), so that it sees the same files.
+    pub fn mounts_of(mut self, pid: i32) -> Cmd {
+        self.mounts = Mounts::Of(pid);
         self
     }
 }

@@ -1,6 +1,7 @@
 //! What every test of step 4 uses: starting the server and clients in the sandbox's
 //! room, reading their chat, waiting for what they print, and the documented layout of
-//! the shared segment.
+//! the shared segment. Step 5's grader uses it too: the programs it starts are the
+//! grader's `SERVER` and `CLIENT` (`step04-server`, or `step05-server`, ...).
 
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -19,7 +20,7 @@ pub fn keys(sb: &Sandbox) -> (i32, i32, i32) {
 pub fn start_server(sb: &Sandbox) -> Result<Proc> {
     let room = sb.path().to_owned();
     let mut server = sb.spawn(
-        sb.cmd("step04-server")
+        sb.cmd(crate::SERVER)
             .arg("--room")
             .arg(&room)
             .limit(Duration::from_secs(110)),
@@ -55,7 +56,7 @@ pub fn join(sb: &Sandbox, name: &str) -> Result<Proc> {
 pub fn spawn_client(sb: &Sandbox, name: &str, extra: &[&str]) -> Result<Proc> {
     let room = sb.path().to_owned();
     sb.spawn(
-        sb.cmd("step04-client")
+        sb.cmd(crate::CLIENT)
             .arg("--room")
             .arg(&room)
             .args(["--name", name])

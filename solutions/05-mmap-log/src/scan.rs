@@ -94,14 +94,15 @@ pub fn check_header(file: &[u8]) -> Result<(), String> {
 /// growth reserved); anything else there is reported in [`Scan::dropped`]. Fails, saying
 /// why, if the header is not a chat log's.
 pub fn scan(file: &[u8]) -> Result<Scan, String> {
-    check_header(file)?;
     // EXERCISE 5.4 (20 points): Walk the records from the end of the header with `record::check`, and say where the good ones end and what follows them.
+    // HINT: a file that is not a chat log must be refused before anything else (`check_header`).
     // HINT: each good record tells you two things for the next one: where it starts and which number it must have.
     // HINT: "no record here" is a clean end only if every byte from there on is zero; otherwise those bytes are dropped.
     // HINT: count the dropped bytes up to the last byte that is not zero: the zeros after it are reserved space, not damage.
     // BEGIN EXERCISE 5.4 (stub uses: file)
     use crate::record;
 
+    check_header(file)?;
     let mut scan = Scan {
         end: FILE_HEADER_LEN,
         ..Scan::default()

@@ -1,0 +1,201 @@
+//! Exercise 5.4: the walk over a whole file, as the reader prints it and as the server
+//! recovers it: torn tails, garbage and foreign files.
+
+use std::fs;
+use std::time::Duration;
+
+use anyhow::{Result, ensure};
+
+use crate::common::{join, keys, now_ms, say, start_server, stderr_says};
+use crate::harness::{Sandbox, ipc};
+use crate::logfile::{
+    CHAT, INITIAL_SIZE, Lcg, PATIENCE, crafted, crafted_line, header, lock_is_free, lock_path,
+    log_path, nonzero_span, record, shown_lines,
+};
+
+pub fn the_reader_prints_exactly_what_clients_saw(sb: &mut Sandbox) -> Result<()> {
+    let _server = start_server(sb)?;
+    let mut watcher = join(sb, "watcher")?;
+    let mut alice = join(sb, "alice")?;
+    let mut bob = join(sb, "bob")?;
+    for i in 1..=3 {
+        say(&mut alice, &format!("alice {i}"))?;
+    }
+    say(&mut bob, "/msg alice a secret that is never in the log")?;
+    say(&mut bob, "bob 1")?;
+    alice.wait_for_stdout(PATIENCE, "bob's private line", |out| {
+        out.contains("a secret")
+    })?;
+    say(&mut alice, "/quit")?;
+    alice.wait(Duration::from_secs(10))?;
+    let out = watcher.wait_for_stdout(PATIENCE, "\"* alice left\"", |out| {
+        out.contains("* alice left")
+    })?;
+    let watched: Vec<&str> = out.lines().filter(|l| l.starts_with('[')).collect();
+    let room = sb.path().to_owned();
+    let read = sb.run(sb.cmd("step05-log").arg("--room").arg(&room))?;
+    read.expect_success("step05-log on a running room")?;
+    let printed = read.stdout_text();
+    let printed: Vec<&str> = printed.lines().collect();
+    ensure!(
+        printed == watched,
+        "step05-log should print the history exactly as the watcher (who joined first) saw it, \
+         times included:\nwatcher:    {watched:?}\nstep05-log: {printed:?}"
+    );
+    let last = sb.run(
+        sb.cmd("step05-log")
+            .arg("--room")
+            .arg(&room)
+            .args(["--last", "2"]),
+    )?;
+    last.expect_success("step05-log --last 2")?;
+    let last_text = last.stdout_text();
+    let last: Vec<&str> = last_text.lines().collect();
+    ensure!(
+        last == watched[watched.len() - 2..],
+        "step05-log --last 2 should print the last 2 lines {:?}, it printed {last:?}",
+        &watched[watched.len() - 2..]
+    );
+    Ok(())
+}
+
+pub fn a_torn_tail_is_cut_off_with_the_documented_warning(sb: &mut Sandbox) -> Result<()> {
+    let time = now_ms() - 3_600_000;
+    let (mut bytes, _) = crafted(6, time);
+    let torn_at = bytes.len();
+    // Record 7 as a server killed between the body and the length leaves it.
+    let mut torn = record(
+        7,
+        time + 7,
+        4007,
+        CHAT,
+        "ann",
+        "the length of this line was never written",
+    );
+    torn[0..4].fill(0);
+    bytes.extend(&torn);
+    bytes.resize(INITIAL_SIZE as usize, 0);
+    fs::write(log_path(sb), &bytes)?;
+    let dropped = nonzero_span(&bytes, torn_at);
+    let server = start_server(sb)?;
+    stderr_says(
+        &server,
+        PATIENCE,
+        &format!("dropped {dropped} bytes at offset {torn_at}"),
+        "the server, opening a log whose last record's length was never written",
+    )?;
+    let now = fs::read(log_path(sb))?;
+    ensure!(
+        now.len() >= torn_at && now[..torn_at] == bytes[..torn_at],
+        "the 6 complete records must be kept byte for byte"
+    );
+    ensure!(
+        now[torn_at..].iter().all(|&b| b == 0),
+        "the torn record must be gone from the file (truncated)"
+    );
+    let mut eve = join(sb, "eve")?;
+    let mut history: Vec<String> = (1..=6).map(crafted_line).collect();
+    history.push("* eve joined".into());
+    let out = eve.wait_for_stdout(PATIENCE, "the 6 records and her join", |out| {
+        shown_lines(out).len() >= history.len()
+    })?;
+    ensure!(
+        shown_lines(&out) == history,
+        "a client should see the 6 complete records, then its join:\nexpected {history:?}\nsaw      {:?}",
+        shown_lines(&out)
+    );
+    Ok(())
+}
+
+pub fn garbage_after_the_last_record_is_dropped(sb: &mut Sandbox) -> Result<()> {
+    let (mut bytes, _) = crafted(5, now_ms() - 3_600_000);
+    let garbage_at = bytes.len();
+    let mut random = Lcg(5);
+    bytes.push(0xa5);
+    bytes.extend((0..299).map(|_| random.below(256) as u8));
+    bytes.resize(INITIAL_SIZE as usize, 0);
+    fs::write(log_path(sb), &bytes)?;
+    let room = sb.path().to_owned();
+    let read = sb.run(sb.cmd("step05-log").arg("--room").arg(&room))?;
+    read.expect_success("step05-log on a log with garbage after its 5 records")?;
+    let all: Vec<String> = (1..=5).map(crafted_line).collect();
+    ensure!(
+        shown_lines(&read.stdout_text()) == all,
+        "step05-log should print the 5 records before the garbage, it printed {:?}",
+        shown_lines(&read.stdout_text())
+    );
+    ensure!(
+        fs::read(log_path(sb))? == bytes,
+        "step05-log changed the file: only a server repairs a log"
+    );
+    let dropped = nonzero_span(&bytes, garbage_at);
+    let server = start_server(sb)?;
+    stderr_says(
+        &server,
+        PATIENCE,
+        &format!("dropped {dropped} bytes at offset {garbage_at}"),
+        "the server, opening a log with 300 bytes of garbage after its last record",
+    )?;
+    let now = fs::read(log_path(sb))?;
+    ensure!(
+        now.len() >= garbage_at
+            && now[..garbage_at] == bytes[..garbage_at]
+            && now[garbage_at..].iter().all(|&b| b == 0),
+        "the server should keep the 5 records and cut the garbage off"
+    );
+    Ok(())
+}
+
+pub fn a_foreign_file_is_refused_and_left_byte_for_byte_unchanged(sb: &mut Sandbox) -> Result<()> {
+    let mut version_2 = header(now_ms());
+    version_2[8] = 2;
+    let mut wide_header = header(now_ms());
+    wide_header[12] = 128;
+    let mut lowercase = header(now_ms());
+    lowercase[..8].copy_from_slice(b"ipcchlog");
+    let foreign: [(&str, Vec<u8>); 6] = [
+        ("an empty file", Vec::new()),
+        ("a text file", "my notes\n".repeat(200).into_bytes()),
+        (
+            "20 bytes that start like a log",
+            b"IPCCHLOG\x01\0\0\0@\0\0\0\0\0\0\0\0\0\0\0".to_vec(),
+        ),
+        ("a log header of version 2", version_2),
+        ("a header_size of 128", wide_header),
+        ("a magic in lower case", lowercase),
+    ];
+    let room = sb.path().to_owned();
+    for (what, mut bytes) in foreign {
+        if bytes.len() >= 64 {
+            bytes.resize(4096, 0);
+        }
+        fs::write(log_path(sb), &bytes)?;
+        let out = sb.run(
+            sb.cmd(crate::SERVER)
+                .arg("--room")
+                .arg(&room)
+                .limit(Duration::from_secs(10)),
+        )?;
+        out.expect_failure_saying(
+            "is not a chat log",
+            &format!("a server whose chat.log is {what} must refuse it"),
+        )?;
+        ensure!(
+            fs::read(log_path(sb))? == bytes,
+            "the server changed chat.log ({what}): a file that is not a chat log must be left \
+             exactly as it is"
+        );
+        let (queue, segment, semaphores) = keys(sb);
+        ensure!(
+            ipc::find(ipc::Kind::Queue, queue).is_none()
+                && ipc::find(ipc::Kind::Segment, segment).is_none()
+                && ipc::find(ipc::Kind::Semaphores, semaphores).is_none(),
+            "a server that refuses its log ({what}) must not leave IPC objects behind"
+        );
+        ensure!(
+            lock_is_free(&lock_path(sb))?,
+            "the refusing server ({what}) still holds server.lock"
+        );
+    }
+    Ok(())
+}
