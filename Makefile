@@ -117,6 +117,11 @@ soak-protocol: ## Fuzz step 3's decoder with 10 million random inputs (CASES=, S
 	@$(CARGO) run --quiet --manifest-path solutions/Cargo.toml --bin step03-codec -- \
 		fuzz --cases $(or $(CASES),10000000) --seed $(or $(SEED),$$(date +%s))
 
+.PHONY: bench-log
+bench-log: ## What step 5's log costs the server: lines/s with and without it, in one run (LINES=)
+	@$(CARGO) run --quiet --release --manifest-path solutions/Cargo.toml --bin step05-bench -- \
+		--lines $(or $(LINES),200000)
+
 .PHONY: clean-ipc
 clean-ipc: ## Remove IPC objects left by a killed grader or demo (ROOM=DIR: also a room's)
 	@$(CARGO) xtask clean-ipc $(ROOM)
