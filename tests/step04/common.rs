@@ -66,6 +66,16 @@ pub fn spawn_client(sb: &Sandbox, name: &str, extra: &[&str]) -> Result<Proc> {
     )
 }
 
+/// Stops `server` with SIGINT and fails unless it exits successfully; `which` names it
+/// in the failure ("the restarted server").
+pub fn stop_server(server: &mut Proc, which: &str) -> Result<()> {
+    server.signal(harness::Signal::SIGINT);
+    server
+        .wait(Duration::from_secs(10))?
+        .expect_success(&format!("{which}, on SIGINT"))?;
+    Ok(())
+}
+
 /// Types `line` into a client.
 pub fn say(client: &mut Proc, line: &str) -> Result<()> {
     client.write(format!("{line}\n").as_bytes())
@@ -127,10 +137,3 @@ pub fn le<const N: usize>(bytes: &[u8], offset: usize) -> u64 {
     value[..N].copy_from_slice(&bytes[offset..offset + N]);
     u64::from_le_bytes(value)
 }
-
-// The documented layout of the shared segment (chapter 3, `step03-codec layout`).
-pub const NEXT_SEQ: usize = 16;
-pub const WAKE: usize = 24;
-pub const RING: usize = 64 + 32 * 64;
-pub const ENTRY: usize = 512;
-pub const CAPACITY: usize = 256;

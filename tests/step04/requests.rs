@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, ensure};
 
 use crate::common::{
-    chat_lines, eventually, join, keys, say, spawn_client, start_server, stderr_says, wait_for_chat,
+    chat_lines, eventually, join, keys, say, spawn_client, start_server, stderr_says, stop_server,
+    wait_for_chat,
 };
 use crate::harness;
 use crate::harness::{Sandbox, Signal, ipc};
@@ -134,9 +135,7 @@ pub fn sigint_removes_every_ipc_object_and_tells_the_clients(sb: &mut Sandbox) -
         server.is_running(),
         "refusing a second server must not disturb the first"
     );
-    server.signal(Signal::SIGINT);
-    let out = server.wait(Duration::from_secs(10))?;
-    out.expect_success("the server after SIGINT")?;
+    stop_server(&mut server, "the server")?;
     let client = alice.wait(Duration::from_secs(10))?;
     client.expect_stdout(
         "goodbye",

@@ -6,12 +6,16 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
 
-use crate::common::{
-    CAPACITY, ENTRY, NEXT_SEQ, RING, WAKE, chat_lines, join, keys, le, now_ms, say, start_server,
-    wait_for_chat,
-};
+use crate::common::{chat_lines, join, keys, le, now_ms, say, start_server, wait_for_chat};
 use crate::harness::trace::{self, Attachment, Stepped, single_step};
 use crate::harness::{Sandbox, Signal, ipc};
+
+// The documented layout of the shared segment (chapter 3, `step03-codec layout`).
+pub const NEXT_SEQ: usize = 16;
+pub const WAKE: usize = 24;
+pub const RING: usize = 64 + 32 * 64;
+pub const ENTRY: usize = 512;
+pub const CAPACITY: usize = 256;
 
 // ---------------------------------------------------------------- 4.2
 

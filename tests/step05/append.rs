@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use anyhow::{Result, bail, ensure};
 
-use crate::common::{chat_lines, eventually, join, say, spawn_client, start_server, stderr_says};
+use crate::common::{
+    chat_lines, eventually, join, say, spawn_client, start_server, stderr_says, stop_server,
+};
 use crate::harness::{Proc, Sandbox, Signal, ipc};
 use crate::logfile::{self, INITIAL_SIZE, Lcg, PATIENCE, log_path, remove_leftovers};
 
@@ -37,10 +39,7 @@ pub fn the_file_grows_past_its_first_size_by_doubling(sb: &mut Sandbox) -> Resul
             .wait(Duration::from_secs(100))?
             .expect_success("a client sending 800 lines")?;
     }
-    server.signal(Signal::SIGINT);
-    server
-        .wait(Duration::from_secs(10))?
-        .expect_success("the server, on SIGINT")?;
+    stop_server(&mut server, "the server")?;
     let parsed = logfile::read(&log_path(sb))?;
     parsed.clean()?;
     ensure!(
@@ -116,10 +115,7 @@ pub fn every_line_a_client_saw_is_in_the_file_after_a_sigkill_mid_burst(
     // A restart keeps every record that was whole.
     remove_leftovers(sb);
     let mut again = start_server(sb)?;
-    again.signal(Signal::SIGINT);
-    again
-        .wait(Duration::from_secs(10))?
-        .expect_success("the restarted server, on SIGINT")?;
+    stop_server(&mut again, "the restarted server")?;
     let after = logfile::read(&log_path(sb))?;
     after.clean()?;
     ensure!(
@@ -148,9 +144,7 @@ pub fn thirty_sigkill_restart_cycles_during_a_burst_leave_a_consistent_file(
     }
     remove_leftovers(sb);
     let mut last = start_server(sb)?;
-    last.signal(Signal::SIGINT);
-    last.wait(Duration::from_secs(10))?
-        .expect_success("the last server, on SIGINT")?;
+    stop_server(&mut last, "the last server")?;
     let parsed = logfile::read(&log_path(sb))?;
     parsed.clean()?;
     ensure!(
@@ -247,9 +241,6 @@ pub fn a_full_disk_refuses_the_line_clearly_and_loses_nothing(sb: &mut Sandbox) 
         seen.len(),
         parsed.chat().len()
     );
-    server.signal(Signal::SIGINT);
-    server
-        .wait(Duration::from_secs(10))?
-        .expect_success("the server with a full disk, on SIGINT")?;
+    stop_server(&mut server, "the server with a full disk")?;
     Ok(())
 }

@@ -173,7 +173,7 @@ fn record_at(bytes: &[u8], at: usize, expected: Option<u64>) -> Result<Option<Re
     if len == 0 {
         return Ok(None);
     }
-    if len < RECORD_HEADER || len % 8 != 0 || at + len > bytes.len() {
+    if len < RECORD_HEADER || !len.is_multiple_of(8) || at + len > bytes.len() {
         return Err(format!("a record length of {len}"));
     }
     let record = &bytes[at..at + len];
@@ -324,14 +324,6 @@ pub fn lock_is_free(path: &Path) -> Result<bool> {
         }
         Err(_) => false,
     })
-}
-
-/// Waits until the server's stderr says it dropped bytes, and returns that line.
-pub fn warning_line(stderr: &str) -> Option<String> {
-    stderr
-        .lines()
-        .find(|l| l.contains("dropped"))
-        .map(str::to_string)
 }
 
 /// How long a test waits for a program to get somewhere.

@@ -6,14 +6,25 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 
-use crate::common::{join, now_ms, say, start_server, stderr_says, wait_for_chat};
-use crate::harness::{Sandbox, Signal};
+use crate::common::{join, now_ms, say, start_server, stop_server, wait_for_chat};
+use crate::harness::{Proc, Sandbox};
 use crate::logfile::{
-    self, CHAT, INITIAL_SIZE, JOIN, LEAVE, PATIENCE, crafted, crafted_line, log_path, nonzero_span,
-    record_len, seal, shown_lines,
+    self, CHAT, INITIAL_SIZE, JOIN, LEAVE, PATIENCE, crafted, crafted_line, log_path, record_len,
+    seal, shown_lines,
 };
+use crate::recovery::expect_recovery;
 
 // ---------------------------------------------------------------- 5.2
+
+/// Closes a client's stdin (end of input: it leaves once its lines are back) and fails
+/// unless it exits successfully.
+fn leave(client: &mut Proc, who: &str) -> Result<()> {
+    client.close_stdin();
+    client
+        .wait(Duration::from_secs(10))?
+        .expect_success(&format!("{who}'s client, leaving"))?;
+    Ok(())
+}
 
 pub fn every_record_is_laid_out_as_chapter_3_says(sb: &mut Sandbox) -> Result<()> {
     let started = now_ms();
@@ -30,14 +41,8 @@ pub fn every_record_is_laid_out_as_chapter_3_says(sb: &mut Sandbox) -> Result<()
     wait_for_chat(&mut alice, texts.len())?;
     say(&mut alice, "bye")?;
     wait_for_chat(&mut alice, texts.len() + 1)?;
-    alice.close_stdin();
-    alice
-        .wait(Duration::from_secs(10))?
-        .expect_success("alice's client, leaving")?;
-    server.signal(Signal::SIGINT);
-    server
-        .wait(Duration::from_secs(10))?
-        .expect_success("the server, on SIGINT")?;
+    leave(&mut alice, "alice")?;
+    stop_server(&mut server, "the server")?;
     let finished = now_ms();
 
     let parsed = logfile::read(&log_path(sb))?;
@@ -111,14 +116,8 @@ pub fn history_survives_a_clean_restart(sb: &mut Sandbox) -> Result<()> {
         say(&mut alice, &format!("before the restart {i}"))?;
     }
     wait_for_chat(&mut alice, 5)?;
-    alice.close_stdin();
-    alice
-        .wait(Duration::from_secs(10))?
-        .expect_success("alice's client, leaving")?;
-    server.signal(Signal::SIGINT);
-    server
-        .wait(Duration::from_secs(10))?
-        .expect_success("the server, on SIGINT")?;
+    leave(&mut alice, "alice")?;
+    stop_server(&mut server, "the server")?;
     let before = logfile::read(&log_path(sb))?;
     before.clean()?;
     ensure!(
@@ -143,10 +142,7 @@ pub fn history_survives_a_clean_restart(sb: &mut Sandbox) -> Result<()> {
     carol.wait_for_stdout(PATIENCE, "her line", |out| {
         out.contains("<carol> after the restart")
     })?;
-    again.signal(Signal::SIGINT);
-    again
-        .wait(Duration::from_secs(10))?
-        .expect_success("the restarted server, on SIGINT")?;
+    stop_server(&mut again, "the restarted server")?;
     let after = logfile::read(&log_path(sb))?;
     after.clean()?;
     ensure!(
@@ -180,35 +176,14 @@ pub fn a_flipped_bit_in_a_middle_record_drops_it_and_everything_after(
     bytes.resize(INITIAL_SIZE as usize, 0);
     let damaged = offsets[4];
     bytes[damaged + 34] ^= 0x04; // a letter of record 5's text
-    fs::write(log_path(sb), &bytes)?;
-    let dropped = nonzero_span(&bytes, damaged);
-    let server = start_server(sb)?;
-    stderr_says(
-        &server,
-        PATIENCE,
-        &format!("dropped {dropped} bytes at offset {damaged}"),
-        "the server, opening a log whose 5th record has a flipped bit",
+    let _server = expect_recovery(
+        sb,
+        &bytes,
+        damaged,
+        4,
+        "dave",
+        "a log whose 5th record has a flipped bit",
     )?;
-    let now = fs::read(log_path(sb))?;
-    ensure!(
-        now.len() >= damaged && now[..damaged] == bytes[..damaged],
-        "the server must keep the 4 good records before the damaged one, byte for byte"
-    );
-    ensure!(
-        now[damaged..].iter().all(|&b| b == 0),
-        "the damaged record and everything after it must be gone from the file (truncated)"
-    );
-    let mut dave = join(sb, "dave")?;
-    let mut history: Vec<String> = (1..=4).map(crafted_line).collect();
-    history.push("* dave joined".into());
-    let out = dave.wait_for_stdout(PATIENCE, "the 4 good records and his join", |out| {
-        shown_lines(out).len() >= history.len()
-    })?;
-    ensure!(
-        shown_lines(&out) == history,
-        "a client should see the 4 records before the damage, then its join:\nexpected {history:?}\nsaw      {:?}",
-        shown_lines(&out)
-    );
     let parsed = logfile::read(&log_path(sb))?;
     let join = parsed
         .records

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Result, ensure};
 
 use crate::common::{join, keys, now_ms, say, start_server, stderr_says};
-use crate::harness::{Sandbox, ipc};
+use crate::harness::{Proc, Sandbox, ipc};
 use crate::logfile::{
     CHAT, INITIAL_SIZE, Lcg, PATIENCE, crafted, crafted_line, header, lock_is_free, lock_path,
     log_path, nonzero_span, record, shown_lines,
@@ -75,35 +75,14 @@ pub fn a_torn_tail_is_cut_off_with_the_documented_warning(sb: &mut Sandbox) -> R
     torn[0..4].fill(0);
     bytes.extend(&torn);
     bytes.resize(INITIAL_SIZE as usize, 0);
-    fs::write(log_path(sb), &bytes)?;
-    let dropped = nonzero_span(&bytes, torn_at);
-    let server = start_server(sb)?;
-    stderr_says(
-        &server,
-        PATIENCE,
-        &format!("dropped {dropped} bytes at offset {torn_at}"),
-        "the server, opening a log whose last record's length was never written",
+    expect_recovery(
+        sb,
+        &bytes,
+        torn_at,
+        6,
+        "eve",
+        "a log whose last record's length was never written",
     )?;
-    let now = fs::read(log_path(sb))?;
-    ensure!(
-        now.len() >= torn_at && now[..torn_at] == bytes[..torn_at],
-        "the 6 complete records must be kept byte for byte"
-    );
-    ensure!(
-        now[torn_at..].iter().all(|&b| b == 0),
-        "the torn record must be gone from the file (truncated)"
-    );
-    let mut eve = join(sb, "eve")?;
-    let mut history: Vec<String> = (1..=6).map(crafted_line).collect();
-    history.push("* eve joined".into());
-    let out = eve.wait_for_stdout(PATIENCE, "the 6 records and her join", |out| {
-        shown_lines(out).len() >= history.len()
-    })?;
-    ensure!(
-        shown_lines(&out) == history,
-        "a client should see the 6 complete records, then its join:\nexpected {history:?}\nsaw      {:?}",
-        shown_lines(&out)
-    );
     Ok(())
 }
 
@@ -128,21 +107,14 @@ pub fn garbage_after_the_last_record_is_dropped(sb: &mut Sandbox) -> Result<()> 
         fs::read(log_path(sb))? == bytes,
         "step05-log changed the file: only a server repairs a log"
     );
-    let dropped = nonzero_span(&bytes, garbage_at);
-    let server = start_server(sb)?;
-    stderr_says(
-        &server,
-        PATIENCE,
-        &format!("dropped {dropped} bytes at offset {garbage_at}"),
-        "the server, opening a log with 300 bytes of garbage after its last record",
+    expect_recovery(
+        sb,
+        &bytes,
+        garbage_at,
+        5,
+        "fay",
+        "a log with 300 bytes of garbage after its last record",
     )?;
-    let now = fs::read(log_path(sb))?;
-    ensure!(
-        now.len() >= garbage_at
-            && now[..garbage_at] == bytes[..garbage_at]
-            && now[garbage_at..].iter().all(|&b| b == 0),
-        "the server should keep the 5 records and cut the garbage off"
-    );
     Ok(())
 }
 
@@ -198,4 +170,49 @@ pub fn a_foreign_file_is_refused_and_left_byte_for_byte_unchanged(sb: &mut Sandb
         );
     }
     Ok(())
+}
+
+/// Writes `bytes` as the room's log (the crafted records, then damage at `at`), starts a
+/// server and checks its recovery: its warning names the bytes dropped from `at` on, the
+/// bytes before `at` are kept and only zeros follow them, and a client `joiner` sees the
+/// `kept` records, then its own join. Returns the server. `what` describes the log.
+pub fn expect_recovery(
+    sb: &Sandbox,
+    bytes: &[u8],
+    at: usize,
+    kept: usize,
+    joiner: &str,
+    what: &str,
+) -> Result<Proc> {
+    fs::write(log_path(sb), bytes)?;
+    let dropped = nonzero_span(bytes, at);
+    let server = start_server(sb)?;
+    stderr_says(
+        &server,
+        PATIENCE,
+        &format!("dropped {dropped} bytes at offset {at}"),
+        &format!("the server, opening {what}"),
+    )?;
+    let now = fs::read(log_path(sb))?;
+    ensure!(
+        now.len() >= at && now[..at] == bytes[..at],
+        "the server must keep the {kept} good records before offset {at}, byte for byte ({what})"
+    );
+    ensure!(
+        now[at..].iter().all(|&b| b == 0),
+        "everything from offset {at} on must be gone from the file (truncated) ({what})"
+    );
+    let mut client = join(sb, joiner)?;
+    let mut history: Vec<String> = (1..=kept).map(crafted_line).collect();
+    history.push(format!("* {joiner} joined"));
+    let out = client.wait_for_stdout(PATIENCE, "the good records and its join", |out| {
+        shown_lines(out).len() >= history.len()
+    })?;
+    ensure!(
+        shown_lines(&out) == history,
+        "after recovering {what}, a client should see the {kept} good records, then its \
+         join:\nexpected {history:?}\nsaw      {:?}",
+        shown_lines(&out)
+    );
+    Ok(server)
 }
