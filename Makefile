@@ -32,9 +32,9 @@ help: ## List the targets
 	@echo "Variables: N=step number, IMPL=steps|solutions (default steps), E=exercise id, FORCE=1"
 
 .PHONY: demo
-demo: ## The step 4 chat end to end: a server and three scripted clients in a throwaway room
+demo: ## The chat end to end: a server, three scripted clients and the saved history, in a throwaway room (STEP=4 for step 4's)
 	@$(CARGO) build --quiet --manifest-path solutions/Cargo.toml
-	@scripts/demo.sh solutions/target/debug
+	@scripts/demo.sh solutions/target/debug $(or $(STEP),5)
 
 .PHONY: check-step
 check-step: ## Grade step N of IMPL (e.g. make check-step N=1, or make check-step 1)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make demo`: the step 4 chat end to end in a throwaway room. A server and three scripted
-# clients (alice, bob, carol) talk for a few seconds; then each client's screen is shown,
-# the server is stopped with SIGINT, and the room's objects are checked to be gone.
+# `make demo`: the chat of the latest step (step 5) end to end in a throwaway room. A server
+# and three scripted clients (alice, bob, carol) talk for a few seconds; then each client's
+# screen is shown, the server is stopped with SIGINT, the room's objects are checked to be
+# gone, and the history is read back from the room's log file, which outlives the server.
 # Everything it creates is removed on exit, even on Ctrl-C.
 #
 # The ipcs check looks at the room's own objects only, never at the machine's count (which
@@ -13,8 +14,15 @@
 # after the server stopped exactly those must be gone. Another program's object cannot
 # match: it would need one of the room's keys and the id of an object the server made
 # (the kernel gives a new object another id than the removed one had).
+#
+# Usage: scripts/demo.sh BIN_DIR [STEP]   (STEP 4 or 5, default 5: whose binaries to run)
 set -euo pipefail
 bin="$1"
+step="${2:-5}"
+case "$step" in
+    4 | 5) ;;
+    *) echo "demo: step $step has no chat to show (4 or 5)" >&2; exit 2 ;;
+esac
 snapshot="$(dirname "$0")/ipcs-snapshot.sh"
 rejected=()
 for attempt in $(seq 20); do
@@ -49,13 +57,13 @@ person() {
             esac
         done
         sleep "$stay"
-    } | "$bin/step04-client" --room "$room" --name "$name" > "$room/$name.screen" 2> "$room/$name.err"
+    } | "$bin/step0$step-client" --room "$room" --name "$name" > "$room/$name.screen" 2> "$room/$name.err"
 }
 
 echo "== room: $room"
 [ -z "$("$snapshot" "$room")" ] || { echo "== no room with unused keys could be made" >&2; exit 1; }
 started=1
-"$bin/step04-server" --room "$room" 2> "$room/server.log" &
+"$bin/step0$step-server" --room "$room" 2> "$room/server.log" &
 server=$!
 for _ in $(seq 100); do grep -q "serving room" "$room/server.log" 2>/dev/null && break; sleep 0.05; done
 # kind, key and id of each object keyed from the room.
@@ -94,3 +102,7 @@ elif [ "$count" -ne 3 ]; then
 else
     echo "== the room's three objects are gone from ipcs"
 fi
+[ "$step" -ge 5 ] || exit 0
+echo
+echo "== the history outlives the server: the last 5 lines of $room/chat.log (step05-log)"
+"$bin/step05-log" --room "$room" --last 5 | sed 's/^/   /'
