@@ -96,7 +96,8 @@ fn main() -> std::process::ExitCode {
                 recovery::a_torn_tail_is_cut_off_with_the_documented_warning,
                 "5.4", 5 points, 60 s,
                 "A len of 0 ends the records only if every byte after it is zero; otherwise the \
-                 bytes up to the last non-zero one are dropped (offset and count in Dropped).",
+                 bytes up to the last non-zero one are dropped (offset and count in Dropped). \
+                 The server cuts them off only once no reader holds the log (given code).",
             ),
             test!(
                 recovery::garbage_after_the_last_record_is_dropped,

@@ -183,6 +183,7 @@ pub fn a_flipped_bit_in_a_middle_record_drops_it_and_everything_after(
         4,
         "dave",
         "a log whose 5th record has a flipped bit",
+        start_server,
     )?;
     let parsed = logfile::read(&log_path(sb))?;
     let join = parsed

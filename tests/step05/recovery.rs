@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Result, ensure};
 
-use crate::common::{join, keys, now_ms, say, start_server, stderr_says};
+use crate::common::{eventually, join, keys, now_ms, say, start_server, stderr_says};
 use crate::harness::{Proc, Sandbox, ipc};
 use crate::logfile::{
     CHAT, INITIAL_SIZE, Lcg, PATIENCE, crafted, crafted_line, header, lock_is_free, lock_path,
@@ -82,6 +82,7 @@ pub fn a_torn_tail_is_cut_off_with_the_documented_warning(sb: &mut Sandbox) -> R
         6,
         "eve",
         "a log whose last record's length was never written",
+        start_server_while_a_reader_holds_the_log,
     )?;
     Ok(())
 }
@@ -114,6 +115,7 @@ pub fn garbage_after_the_last_record_is_dropped(sb: &mut Sandbox) -> Result<()> 
         5,
         "fay",
         "a log with 300 bytes of garbage after its last record",
+        start_server,
     )?;
     Ok(())
 }
@@ -175,7 +177,8 @@ pub fn a_foreign_file_is_refused_and_left_byte_for_byte_unchanged(sb: &mut Sandb
 /// Writes `bytes` as the room's log (the crafted records, then damage at `at`), starts a
 /// server and checks its recovery: its warning names the bytes dropped from `at` on, the
 /// bytes before `at` are kept and only zeros follow them, and a client `joiner` sees the
-/// `kept` records, then its own join. Returns the server. `what` describes the log.
+/// `kept` records, then its own join. Returns the server, which `start` starts. `what`
+/// describes the log.
 pub fn expect_recovery(
     sb: &Sandbox,
     bytes: &[u8],
@@ -183,10 +186,11 @@ pub fn expect_recovery(
     kept: usize,
     joiner: &str,
     what: &str,
+    start: fn(&Sandbox) -> Result<Proc>,
 ) -> Result<Proc> {
     fs::write(log_path(sb), bytes)?;
     let dropped = nonzero_span(bytes, at);
-    let server = start_server(sb)?;
+    let server = start(sb)?;
     stderr_says(
         &server,
         PATIENCE,
@@ -214,5 +218,41 @@ pub fn expect_recovery(
          join:\nexpected {history:?}\nsaw      {:?}",
         shown_lines(&out)
     );
+    Ok(server)
+}
+
+/// Starts the server while the grader holds a shared flock on chat.log, as a reader that
+/// has the file mapped does, and checks that the server does not cut the file shorter
+/// until the reader lets go (a reader would get SIGBUS on the pages that disappear).
+pub fn start_server_while_a_reader_holds_the_log(sb: &Sandbox) -> Result<Proc> {
+    use nix::fcntl::{Flock, FlockArg};
+    let before = fs::read(log_path(sb))?;
+    let reader = Flock::lock(fs::File::open(log_path(sb))?, FlockArg::LockSharedNonblock)
+        .map_err(|(_, errno)| anyhow::anyhow!("the grader cannot lock chat.log: {errno}"))?;
+    let room = sb.path().to_owned();
+    let mut server = sb.spawn(
+        sb.cmd(crate::SERVER)
+            .arg("--room")
+            .arg(&room)
+            .limit(Duration::from_secs(110)),
+    )?;
+    std::thread::sleep(Duration::from_secs(1));
+    ensure!(
+        server.is_running(),
+        "the server must wait for a reader of chat.log to let go before it repairs the \
+         log, not exit: {}",
+        server.stderr_text()
+    );
+    ensure!(
+        fs::read(log_path(sb))? == before,
+        "the server changed chat.log while a reader held a shared flock on it (as \
+         step05-log does while it has the file mapped): a reader would get SIGBUS"
+    );
+    drop(reader);
+    eventually(
+        PATIENCE,
+        "the server made no queue after the reader let go",
+        || ipc::find(ipc::Kind::Queue, keys(sb).0).is_some(),
+    )?;
     Ok(server)
 }
