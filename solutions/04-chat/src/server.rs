@@ -25,6 +25,7 @@ use tracing::{debug, info, trace, warn};
 use crate::error::Result;
 use crate::format::now_ms;
 use crate::history::{History, NoHistory};
+use crate::hooks::{Admission, NoHooks, RoomHooks};
 use crate::members::{Effect, Members};
 use crate::objects::RoomObjects;
 use crate::ring::{Entry, Ring};
@@ -37,7 +38,7 @@ const GOODBYE_PATIENCE: Duration = Duration::from_millis(500);
 
 /// A running server: its room's objects, the members that joined, and where it keeps
 /// what they say (nowhere in step 4).
-pub struct Server<H: History = NoHistory> {
+pub struct Server<H: History = NoHistory, R: RoomHooks = NoHooks> {
     /// The room it serves.
     room: Room,
     /// The queue, segment and semaphores it created (and removes when dropped).
@@ -46,6 +47,8 @@ pub struct Server<H: History = NoHistory> {
     members: Members,
     /// Where entries are kept before the ring publishes them.
     history: H,
+    /// What a later step adds around the decisions (none in step 4).
+    hooks: R,
 }
 
 /// An entry the history did not keep, and why.
@@ -88,9 +91,43 @@ impl<H: History> Server<H> {
             objects,
             members: Members::new(),
             history,
+            hooks: NoHooks,
         })
     }
     // ANCHOR_END: start_with
+}
+
+impl<H: History, R: RoomHooks> Server<H, R> {
+    /// The same server, with `hooks` instead of its present ones (step 6 passes its own).
+    pub fn with_hooks<R2: RoomHooks>(self, hooks: R2) -> Server<H, R2> {
+        Server {
+            room: self.room,
+            objects: self.objects,
+            members: self.members,
+            history: self.history,
+            hooks,
+        }
+    }
+
+    /// The room it serves.
+    pub fn room(&self) -> &Room {
+        &self.room
+    }
+
+    /// The room's objects.
+    pub fn objects(&self) -> &RoomObjects {
+        &self.objects
+    }
+
+    /// Who is in the room.
+    pub fn members(&self) -> &Members {
+        &self.members
+    }
+
+    /// The hooks.
+    pub fn hooks(&self) -> &R {
+        &self.hooks
+    }
 
     /// A handle on the room's queue that does not own it (for the signal thread to wake
     /// the server with).
@@ -102,6 +139,12 @@ impl<H: History> Server<H> {
     /// Serves until `stop` is raised. Fails if the queue can no longer be read (for
     /// example because somebody removed it); the caller then shuts down all the same.
     pub fn run(&mut self, stop: &AtomicBool) -> Result<()> {
+        self.run_with(stop, |_| {})
+    }
+
+    /// Like [`Server::run`], calling `woken` after every empty message: the wake-up that
+    /// the signal thread, and from step 6 a ticker, send.
+    pub fn run_with(&mut self, stop: &AtomicBool, mut woken: impl FnMut(&mut Self)) -> Result<()> {
         while !stop.load(Ordering::SeqCst) {
             let message = self
                 .objects
@@ -110,7 +153,13 @@ impl<H: History> Server<H> {
             if stop.load(Ordering::SeqCst) {
                 break;
             }
-            self.handle(&message.payload);
+            if message.payload.is_empty() {
+                // A wake-up, or a client's empty message: nothing to decode.
+                debug!("woken up by an empty message");
+                woken(self);
+            } else {
+                self.handle(&message.payload);
+            }
         }
         Ok(())
     }
@@ -132,8 +181,9 @@ impl<H: History> Server<H> {
             }
         };
         log_request(&request);
+        let sender = request.pid();
         for effect in self.members.handle(request, now_ms()) {
-            if let Err(not_kept) = self.apply(effect) {
+            if let Err(not_kept) = self.apply(effect, sender) {
                 // The effects after an entry depend on it (a welcome after a join): drop them.
                 self.refuse(not_kept);
                 break;
@@ -143,8 +193,9 @@ impl<H: History> Server<H> {
     // ANCHOR_END: handle
 
     // ANCHOR: apply
-    /// Carries out one effect; fails if it was an entry the history did not keep.
-    fn apply(&mut self, effect: Effect) -> std::result::Result<(), NotKept> {
+    /// Carries out one effect of `sender`'s request; fails if it was an entry the history
+    /// did not keep.
+    fn apply(&mut self, effect: Effect, sender: i32) -> std::result::Result<(), NotKept> {
         match effect {
             Effect::Append {
                 kind,
@@ -157,13 +208,17 @@ impl<H: History> Server<H> {
                     EntryKind::Leave => info!("{name} left (pid {pid})"),
                     EntryKind::Chat | EntryKind::Lost => {}
                 }
-                self.append(kind, pid, name, text)
+                self.append(kind, pid, name, text)?;
+                if kind == EntryKind::Leave {
+                    self.hooks.member_gone(pid, self.objects.queue());
+                }
+                Ok(())
             }
             Effect::Reply { to, reply } => {
                 if let Reply::Rejected { detail, .. } = &reply {
                     info!("refused pid {to}: {detail}");
                 }
-                self.reply(to, &reply);
+                self.deliver(to, reply, sender);
                 Ok(())
             }
         }
@@ -201,12 +256,45 @@ impl<H: History> Server<H> {
         match self.objects.lock() {
             Ok(held) => {
                 Ring::new(&held).append(kind, pid, &entry.name, &entry.text, entry.time_ms);
+                self.hooks.published(&entry, &held);
             }
             Err(error) => warn!("cannot take the room's lock, entry dropped: {error}"),
         }
         Ok(())
     }
     // ANCHOR_END: server_append
+
+    // ANCHOR: lose
+    /// Removes member `pid`, whose process is gone, and tells the room ("NAME was
+    /// disconnected"). Does nothing if `pid` is not a member.
+    pub fn lose(&mut self, pid: i32) {
+        let Some(name) = self.members.remove(pid) else {
+            return;
+        };
+        info!("{name} was disconnected (pid {pid} is gone)");
+        match self.append(EntryKind::Lost, pid, name, String::new()) {
+            Ok(()) => self.hooks.member_gone(pid, self.objects.queue()),
+            // Refusing a lost member's entry cleans up after it too.
+            Err(not_kept) => self.refuse(not_kept),
+        }
+    }
+    // ANCHOR_END: lose
+
+    // ANCHOR: deliver
+    /// Sends `reply` to `to`, if the hooks admit it; a refusal goes to `sender` instead.
+    fn deliver(&mut self, to: i32, reply: Reply, sender: i32) {
+        match self.hooks.admit(to, &reply, self.objects.queue()) {
+            Admission::Send => self.reply(to, &reply),
+            Admission::Drop(why) => debug!("reply to pid {to} not sent: {why}"),
+            Admission::Refuse { reason, detail } => {
+                info!("refused pid {sender}: {detail}");
+                if sender != to {
+                    self.reply(sender, &Reply::Rejected { reason, detail });
+                }
+            }
+        }
+    }
+    // ANCHOR_END: deliver
 
     // ANCHOR: refuse
     /// Tells the sender of an entry the history did not keep that it was not published,
@@ -225,7 +313,10 @@ impl<H: History> Server<H> {
             }
             EntryKind::Chat => {}
             // Nobody is left to tell: the member is gone already.
-            EntryKind::Leave | EntryKind::Lost => return,
+            EntryKind::Leave | EntryKind::Lost => {
+                self.hooks.member_gone(pid, self.objects.queue());
+                return;
+            }
         }
         let refusal = Reply::Rejected {
             reason: RejectReason::NotStored,
@@ -283,9 +374,15 @@ impl<H: History> Server<H> {
     /// Serves until SIGINT, SIGTERM or SIGHUP, then shuts down; the stop signals must
     /// have been blocked first ([`signals::block_stop_signals`]). Fails with the first
     /// error of serving or of shutting down.
-    pub fn serve(mut self) -> Result<()> {
+    pub fn serve(self) -> Result<()> {
+        self.serve_with(|_| {})
+    }
+
+    /// Like [`Server::serve`], calling `woken` after every wake-up (see
+    /// [`Server::run_with`]).
+    pub fn serve_with(mut self, woken: impl FnMut(&mut Self)) -> Result<()> {
         let stop = signals::watch(self.queue());
-        let served = self.run(&stop);
+        let served = self.run_with(&stop, woken);
         let removed = self.shutdown();
         served.and(removed)
     }

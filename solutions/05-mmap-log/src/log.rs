@@ -190,8 +190,12 @@ impl LogFile {
     /// Writes every page stored so far to the disk (`msync(MS_SYNC)`), and the file's
     /// size and blocks, which growth changed (`fsync`).
     pub fn sync(&self) -> Result<()> {
-        self.map.flush().map_err(LogError::io("msync", &self.path))?;
-        self.file.sync_all().map_err(LogError::io("fsync", &self.path))
+        self.map
+            .flush()
+            .map_err(LogError::io("msync", &self.path))?;
+        self.file
+            .sync_all()
+            .map_err(LogError::io("fsync", &self.path))
     }
 }
 

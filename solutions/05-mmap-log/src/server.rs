@@ -4,6 +4,7 @@
 use step03_protocol::layout::RING_CAPACITY;
 use step04_chat::Room;
 use step04_chat::ring::Entry;
+use step04_chat::server::Server;
 use tracing::{info, warn};
 
 use crate::lock::ServerLock;
@@ -36,3 +37,13 @@ pub fn open_history(room: &Room) -> anyhow::Result<(LogFile, Vec<Entry>)> {
     Ok((log, scan.last(RING_CAPACITY).to_vec()))
 }
 // ANCHOR_END: open_history
+
+// ANCHOR: serve
+/// The step 5 server: step 4's, with the room's lock taken first and the log as its
+/// history, serving until SIGINT, SIGTERM or SIGHUP.
+pub fn serve(room: &Room) -> anyhow::Result<()> {
+    let (log, recent) = open_history(room)?;
+    Server::start_with(room.clone(), log, &recent)?.serve()?;
+    Ok(())
+}
+// ANCHOR_END: serve

@@ -11,10 +11,7 @@ use clap::Parser;
 use step01_message_queue::cli::run_main;
 
 use crate::client::{self, Client};
-use crate::history::History;
-use crate::ring::Entry;
 use crate::room::Room;
-use crate::server::Server;
 use crate::{logging, signals};
 
 /// The `--room` option every program of the chat takes.
@@ -67,24 +64,22 @@ fn parse<T: Parser>(program: &'static str, about: &'static str) -> anyhow::Resul
 }
 
 // ANCHOR: server_main
-/// The `main` of a chat server: serve a room until SIGINT, SIGTERM or SIGHUP.
-/// `open_history` runs first, once the room's directory exists and before any IPC object
-/// is made; it returns the history to keep entries in and the recent entries to put back
-/// into the ring.
-pub fn server_main<H: History>(
+/// The `main` of a chat server: parse `--room`, block the stop signals (before any thread
+/// exists, so that every thread inherits the mask), start the log, make the room's
+/// directory, then hand the room to `serve`, which starts a server and serves until
+/// SIGINT, SIGTERM or SIGHUP.
+pub fn server_main(
     program: &'static str,
     about: &'static str,
-    open_history: impl FnOnce(&Room) -> anyhow::Result<(H, Vec<Entry>)>,
+    serve: impl FnOnce(&Room) -> anyhow::Result<()>,
 ) -> ExitCode {
     run_main(program, || {
         let args: ServerArgs = parse(program, about)?;
-        // Before any thread exists, so that every thread inherits the blocked mask.
         signals::block_stop_signals().context("cannot block SIGINT/SIGTERM/SIGHUP")?;
         logging::init(program);
         let room = args.room.room();
         room.create_dir()?;
-        let (history, recent) = open_history(&room)?;
-        Server::start_with(room, history, &recent)?.serve()?;
+        serve(&room)?;
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -20,6 +20,8 @@
 //! - [`members`]: the server's decisions, without I/O: a request in, effects out.
 //! - [`history`]: [`History`](history::History), where the server keeps entries before
 //!   the ring publishes them (none in this step; step 5 adds a log file).
+//! - [`hooks`]: [`RoomHooks`](hooks::RoomHooks), what step 6 adds around the decisions
+//!   (presence, bounded mailboxes); none in this step.
 //! - [`server`]: the server's loop, which carries the decisions out.
 //! - [`signals`]: stopping the server cleanly on SIGINT/SIGTERM.
 //! - [`logging`]: the server's log lines on stderr (`tracing`, filtered by `RUST_LOG`).
@@ -39,6 +41,7 @@ pub mod command;
 pub mod error;
 pub mod format;
 pub mod history;
+pub mod hooks;
 pub mod logging;
 pub mod members;
 pub mod objects;

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use step04_chat::cli;
-use step04_chat::history::NoHistory;
+use step04_chat::server::Server;
 
 // ANCHOR: main
 fn main() -> ExitCode {
@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         "step04-server",
         "Serve a chat room until Ctrl-C. The log goes to stderr; RUST_LOG sets its detail \
          (info by default; debug shows every request; trace also private lines).",
-        |_room| Ok((NoHistory, Vec::new())),
+        |room| Ok(Server::start(room.clone())?.serve()?),
     )
 }
 // ANCHOR_END: main

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use step04_chat::cli;
-use step05_mmap_log::server::open_history;
+use step05_mmap_log::server::serve;
 
 // ANCHOR: main
 fn main() -> ExitCode {
@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         "step05-server",
         "Serve a chat room until Ctrl-C, keeping its history in ROOM/chat.log (which survives \
          restarts). The log goes to stderr; RUST_LOG sets its detail (info by default).",
-        open_history,
+        serve,
     )
 }
 // ANCHOR_END: main
