@@ -146,8 +146,8 @@ pub fn a_client_whose_server_was_killed_says_so_and_exits(sb: &mut Sandbox) -> R
          and exit on its own",
     )?;
     out.expect_failure_saying(
-        "is gone",
-        "alice should exit with an error saying the server is gone",
+        "has stopped",
+        "alice should exit with an error saying the server has stopped",
     )?;
     Ok(())
 }

@@ -82,6 +82,37 @@ pub fn install_status_signal() -> Result<(), Errno> {
 }
 // ANCHOR_END: status_signal
 
+// ANCHOR: leave_signals
+/// Raised by the handler of SIGINT, SIGTERM and SIGHUP: leave the room properly at the
+/// next turn of the loop, instead of dying and leaving a ghost that keeps the name.
+static LEAVE_REQUESTED: AtomicBool = AtomicBool::new(false);
+
+/// The handler of the signals that end a client.
+extern "C" fn request_leave(_signal: libc::c_int) {
+    LEAVE_REQUESTED.store(true, Ordering::Relaxed);
+}
+
+/// The signals that make a client leave: Ctrl-C, `kill`, a closed terminal.
+fn leave_signals() -> [Signal; 3] {
+    [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP]
+}
+
+/// Installs the handler that turns SIGINT, SIGTERM and SIGHUP into a proper leave.
+pub fn install_leave_signals() -> Result<(), Errno> {
+    let action = SigAction::new(
+        SigHandler::Handler(request_leave),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    for signal in leave_signals() {
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe; it
+        // replaces the default action (terminate) of these signals in this program only.
+        unsafe { sigaction(signal, &action) }?;
+    }
+    Ok(())
+}
+// ANCHOR_END: leave_signals
+
 /// A client that has joined a room.
 pub struct Client {
     /// The room.
@@ -200,7 +231,16 @@ impl Client {
         {
             self.check_server()?;
             backoff.wait(String::new).map_err(|error| match error {
-                ShmError::TimedOut { waited, .. } => ChatError::QueueFull { waited },
+                ShmError::TimedOut { waited, .. } => {
+                    let stat = self.queue().stat().unwrap_or_default();
+                    ChatError::QueueFull {
+                        waited,
+                        messages: stat.messages,
+                        bytes: stat.bytes,
+                        capacity: stat.capacity,
+                        last_sender: stat.last_sender,
+                    }
+                }
                 error => error.into(),
             })?;
         }
@@ -293,6 +333,11 @@ impl Client {
         let mut arrived: Option<Input> = None;
         loop {
             self.check_server()?;
+            if LEAVE_REQUESTED.load(Ordering::Relaxed) {
+                eprintln!("leaving the room (interrupted)");
+                self.leave()?;
+                return Err(ChatError::Interrupted);
+            }
             if STATUS_REQUESTED.swap(false, Ordering::Relaxed) {
                 eprintln!(
                     "step04-client: in room {}, printed up to entry {}, {} line(s) of ours on \
@@ -441,8 +486,12 @@ fn show(line: &str) -> Result<()> {
 fn spawn_stdin_reader() -> Receiver<Input> {
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
-        // SIGUSR1 is for the main thread: the one that may wait in semop.
-        let _ = SigSet::from(Signal::SIGUSR1).thread_block();
+        // The client's signals are for the main thread, which acts on them.
+        let mut signals = SigSet::from(Signal::SIGUSR1);
+        for signal in leave_signals() {
+            signals.add(signal);
+        }
+        let _ = signals.thread_block();
         let mut stdin = std::io::stdin().lock();
         let mut buffer = Vec::new();
         loop {

@@ -65,7 +65,7 @@ pub struct Message {
 // ANCHOR_END: message
 
 /// What `msgctl(IPC_STAT)` says about a queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct QueueStat {
     /// Messages currently in the queue.
     pub messages: u64,

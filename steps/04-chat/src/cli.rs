@@ -11,6 +11,7 @@ use clap::Parser;
 use step01_message_queue::cli::run_main;
 
 use crate::client::{self, Client};
+use crate::error::ChatError;
 use crate::room::Room;
 use crate::{logging, signals};
 
@@ -90,6 +91,8 @@ pub fn client_main(program: &'static str, about: &'static str) -> ExitCode {
     run_main(program, || {
         let args: ClientArgs = parse(program, about)?;
         client::install_status_signal().context("cannot install the SIGUSR1 handler")?;
+        client::install_leave_signals()
+            .context("cannot install the SIGINT/SIGTERM/SIGHUP handler")?;
         let mut client = Client::join(&args.room.room(), &args.name)?;
         if let Some(ms) = args.poll_interval_ms_for_test {
             client.set_poll_interval(Duration::from_millis(ms));
@@ -97,7 +100,13 @@ pub fn client_main(program: &'static str, about: &'static str) -> ExitCode {
         if args.hold_lock_for_test {
             client.hold_lock_forever()?;
         }
-        client.run()?;
-        Ok(ExitCode::SUCCESS)
+        match client.run() {
+            // The shells' convention for "ended by SIGINT"; the client said so already.
+            Err(ChatError::Interrupted) => Ok(ExitCode::from(130)),
+            other => {
+                other?;
+                Ok(ExitCode::SUCCESS)
+            }
+        }
     })
 }

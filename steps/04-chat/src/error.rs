@@ -81,7 +81,7 @@ pub enum ChatError {
 
     /// The server stopped while this client was in the room, without a goodbye.
     #[error(
-        "the server of room {room} is gone: it stopped without saying goodbye (killed or \
+        "the server of room {room} has stopped: it went without saying goodbye (killed or \
          crashed?)"
     )]
     ServerGone {
@@ -120,12 +120,30 @@ pub enum ChatError {
         detail: String,
     },
 
-    /// The queue stayed full: the server is not keeping up (or not reading at all).
-    #[error("the room's queue stayed full for {} s: the server is not keeping up", .waited.as_secs())]
+    /// The queue stayed full for as long as the client tried to send.
+    #[error(
+        "the room's queue stayed full for {} s ({messages} messages, {bytes} of {capacity} \
+         bytes; the last sender was pid {last_sender}): the line was not sent. The queue is \
+         shared by the whole room: a flood of requests, or replies piling up for a member \
+         who does not read them, can fill it",
+        .waited.as_secs()
+    )]
     QueueFull {
         /// How long we tried.
         waited: Duration,
+        /// Messages in the queue when we gave up.
+        messages: u64,
+        /// Their bytes.
+        bytes: u64,
+        /// The queue's capacity in bytes.
+        capacity: u64,
+        /// The pid of the last process that sent to it.
+        last_sender: i32,
     },
+
+    /// The client was asked to stop (SIGINT, SIGTERM, SIGHUP) and left the room.
+    #[error("interrupted: left the room")]
+    Interrupted,
 
     /// Nobody reads the client's stdout any more (a closed pipe).
     #[error("stdout is closed")]
