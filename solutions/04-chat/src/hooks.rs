@@ -8,7 +8,7 @@
 
 use step01_message_queue::MessageQueue;
 use step03_protocol::layout::SharedState;
-use step03_protocol::{RejectReason, Reply};
+use step03_protocol::{RejectReason, Reply, Request};
 
 use crate::ring::Entry;
 
@@ -34,6 +34,12 @@ pub enum Admission {
 // ANCHOR: hooks
 /// Hooks the server calls at fixed points; every method does nothing by default.
 pub trait RoomHooks {
+    /// Whether the server should handle `request` at all; a request it should not is
+    /// dropped without a reply (step 6: one that claims the pid of no process).
+    fn accept(&mut self, _request: &Request) -> bool {
+        true
+    }
+
     /// An entry was just published in the ring; `state` is the shared state, and the
     /// room's lock is still held, so whatever this writes changes with the entry at once.
     fn published(&mut self, _entry: &Entry, _state: &SharedState) {}

@@ -181,6 +181,10 @@ impl<H: History, R: RoomHooks> Server<H, R> {
             }
         };
         log_request(&request);
+        if !self.hooks.accept(&request) {
+            debug!("dropped the request of pid {}: not accepted", request.pid());
+            return;
+        }
         let sender = request.pid();
         for effect in self.members.handle(request, now_ms()) {
             if let Err(not_kept) = self.apply(effect, sender) {

@@ -207,6 +207,9 @@ pub enum RejectReason {
     /// The server could not keep the line (from step 5: its log file cannot grow, for
     /// example because the disk is full). The only reason that is not the client's fault.
     NotStored = 6,
+    /// The recipient of a private line does not read its mailbox (from step 6: too many
+    /// replies wait there already); the line was not sent.
+    NotReading = 7,
 }
 // ANCHOR_END: reject_reason
 
@@ -220,6 +223,7 @@ impl RejectReason {
             4 => RejectReason::NoSuchUser,
             5 => RejectReason::AlreadyJoined,
             6 => RejectReason::NotStored,
+            7 => RejectReason::NotReading,
             _ => return None,
         })
     }

@@ -91,11 +91,7 @@ impl SemaphoreSet {
     /// Opens the existing set of `key`, waiting up to `patience` for its creator to
     /// finish initialising it.
     pub fn open(key: Key, patience: Duration) -> Result<SemaphoreSet> {
-        let object = IpcObject::get(key, CreationMode::OpenExisting, 0, |flags| {
-            // SAFETY: semget takes integers only; flags 0 never creates anything.
-            retry_on_eintr("semget", || unsafe { libc::semget(key.raw(), 0, flags) })
-        })?;
-        let set = SemaphoreSet { object };
+        let set = SemaphoreSet::open_as_is(key)?;
         let mut backoff = Backoff::new(patience);
         while set.last_op_time()? == 0 {
             backoff.wait(|| "the semaphore set's creator to initialise it".to_string())?;
@@ -103,6 +99,16 @@ impl SemaphoreSet {
         Ok(set)
     }
     // ANCHOR_END: open
+
+    /// Opens the existing set of `key` as it is, initialised or not (step 6 looks at the
+    /// set a dead server left behind).
+    pub fn open_as_is(key: Key) -> Result<SemaphoreSet> {
+        let object = IpcObject::get(key, CreationMode::OpenExisting, 0, |flags| {
+            // SAFETY: semget takes integers only; flags 0 never creates anything.
+            retry_on_eintr("semget", || unsafe { libc::semget(key.raw(), 0, flags) })
+        })?;
+        Ok(SemaphoreSet { object })
+    }
 
     /// Whether `key` has a semaphore set (of any size, initialised or not).
     pub fn exists(key: Key) -> bool {

@@ -1,0 +1,56 @@
+//! Step 6's hooks into step 4's server: presence under the lock, bounded mailboxes,
+//! requests from pids with no process dropped, and a gone member's mailbox drained.
+
+use step01_message_queue::MessageQueue;
+use step03_protocol::layout::SharedState;
+use step03_protocol::{Reply, Request};
+use step04_chat::hooks::{Admission, RoomHooks};
+use step04_chat::ring::Entry;
+
+use crate::liveness::{is_zombie, process_exists};
+use crate::mailboxes::Mailboxes;
+use crate::presence;
+
+/// What step 6 adds to the server.
+#[derive(Debug, Default)]
+pub struct Step6Hooks {
+    /// The replies that may still wait in each mailbox.
+    mailboxes: Mailboxes,
+}
+
+impl Step6Hooks {
+    /// Hooks for a room with no members yet.
+    pub fn new() -> Step6Hooks {
+        Step6Hooks::default()
+    }
+
+    /// The mailboxes' accounting.
+    pub fn mailboxes(&self) -> &Mailboxes {
+        &self.mailboxes
+    }
+}
+
+// ANCHOR: hooks
+impl RoomHooks for Step6Hooks {
+    fn accept(&mut self, request: &Request) -> bool {
+        // Nobody could read a reply to a pid that has no process, and a join from one
+        // would make a ghost member: such requests are forged or stale. Drop them.
+        process_exists(request.pid()) && !is_zombie(request.pid())
+    }
+
+    fn published(&mut self, entry: &Entry, state: &SharedState) {
+        presence::update(state, entry);
+        self.mailboxes.published(entry);
+    }
+
+    fn admit(&mut self, to: i32, reply: &Reply, queue: &MessageQueue) -> Admission {
+        let queued = queue.stat().map_or(0, |stat| stat.bytes);
+        let size = reply.encode().len() as u64;
+        self.mailboxes.admit(to, reply, size, queued)
+    }
+
+    fn member_gone(&mut self, pid: i32, queue: &MessageQueue) {
+        self.mailboxes.drain(pid, queue);
+    }
+}
+// ANCHOR_END: hooks
