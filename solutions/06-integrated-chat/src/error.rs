@@ -10,14 +10,14 @@ use step04_chat::ChatError;
 pub enum RoomError {
     /// The room's objects belong to a process that is alive.
     #[error(
-        "room {room} has IPC objects of a live process, pid {pid}, which holds no room lock \
-         (a step 4 server, or another program): not touching them; stop it first"
+        "room {room} has IPC objects of a live process ({why}) that holds no room lock (a \
+         step 4 server, or another program): not touching them; stop it first"
     )]
     LiveOwner {
         /// The room's directory.
         room: String,
-        /// The owner.
-        pid: i32,
+        /// What shows that it lives.
+        why: String,
     },
 
     /// The objects under the room's keys are not (only) a chat room's.

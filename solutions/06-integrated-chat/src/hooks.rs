@@ -34,8 +34,11 @@ impl Step6Hooks {
 impl RoomHooks for Step6Hooks {
     fn accept(&mut self, request: &Request) -> bool {
         // Nobody could read a reply to a pid that has no process, and a join from one
-        // would make a ghost member: such requests are forged or stale. Drop them.
-        process_exists(request.pid()) && !is_zombie(request.pid())
+        // would make a ghost member: such requests are forged or stale. Drop them. But a
+        // leave is often the last thing a client does before it exits, and it gets no
+        // reply: take it whoever sent it, so that the room hears "left", not "lost".
+        matches!(request, Request::Leave { .. })
+            || (process_exists(request.pid()) && !is_zombie(request.pid()))
     }
 
     fn published(&mut self, entry: &Entry, state: &SharedState) {

@@ -53,8 +53,8 @@ pub enum Verdict {
     Stale,
     /// A live process owns them: touch nothing.
     Live {
-        /// The pid that owns them.
-        pid: i32,
+        /// What shows it lives, for the error message.
+        why: String,
     },
     /// They are not a chat room's objects (or not only): touch nothing.
     Stranger {
@@ -105,12 +105,12 @@ pub fn verdict(found: &Found) -> Verdict {
     }
     if process_exists(segment.server_pid) {
         return Verdict::Live {
-            pid: segment.server_pid,
+            why: format!("pid {}, the segment's server, is alive", segment.server_pid),
         };
     }
     match found.semaphores {
         Some((_, Some(alive))) if alive > 0 => Verdict::Live {
-            pid: segment.server_pid,
+            why: "the 'server alive' semaphore is raised, so its holder lives".into(),
         },
         Some((_, None)) => Verdict::Stranger {
             why: "a semaphore set that is not a chat room's".into(),
@@ -163,9 +163,9 @@ pub fn take_over(room: &Room) -> Result<()> {
     let found = look(room)?;
     match verdict(&found) {
         Verdict::Nothing => Ok(()),
-        Verdict::Live { pid } => Err(RoomError::LiveOwner {
+        Verdict::Live { why } => Err(RoomError::LiveOwner {
             room: room.to_string(),
-            pid,
+            why,
         }),
         Verdict::Stranger { why } => Err(RoomError::Stranger {
             room: room.to_string(),

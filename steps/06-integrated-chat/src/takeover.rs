@@ -53,8 +53,8 @@ pub enum Verdict {
     Stale,
     /// A live process owns them: touch nothing.
     Live {
-        /// The pid that owns them.
-        pid: i32,
+        /// What shows it lives, for the error message.
+        why: String,
     },
     /// They are not a chat room's objects (or not only): touch nothing.
     Stranger {
@@ -124,9 +124,9 @@ pub fn take_over(room: &Room) -> Result<()> {
     let found = look(room)?;
     match verdict(&found) {
         Verdict::Nothing => Ok(()),
-        Verdict::Live { pid } => Err(RoomError::LiveOwner {
+        Verdict::Live { why } => Err(RoomError::LiveOwner {
             room: room.to_string(),
-            pid,
+            why,
         }),
         Verdict::Stranger { why } => Err(RoomError::Stranger {
             room: room.to_string(),
