@@ -19,6 +19,7 @@ use crate::error::Result;
 /// The lock file's name in the room's directory.
 pub const LOCK_FILE: &str = "server.lock";
 
+// ANCHOR: server_lock
 /// Proof that this process is the room's only server, for as long as it lives.
 #[derive(Debug)]
 pub struct ServerLock {
@@ -27,6 +28,7 @@ pub struct ServerLock {
     /// The room's directory.
     dir: PathBuf,
 }
+// ANCHOR_END: server_lock
 
 impl ServerLock {
     // ANCHOR: acquire

@@ -36,6 +36,7 @@ pub const INITIAL_SIZE: u64 = 64 * 1024;
 /// How long the server waits for readers to let go of the log before it repairs it.
 const READERS_PATIENCE: Duration = Duration::from_secs(5);
 
+// ANCHOR: log_file
 /// The room's log file, open for appending by the room's only server.
 #[derive(Debug)]
 pub struct LogFile {
@@ -52,6 +53,7 @@ pub struct LogFile {
     /// The room's lock, held for as long as the log is open for writing.
     _lock: ServerLock,
 }
+// ANCHOR_END: log_file
 
 /// A log file just opened, with what was in it.
 #[derive(Debug)]
@@ -69,6 +71,7 @@ pub fn log_path(dir: &Path) -> PathBuf {
     dir.join(LOG_FILE)
 }
 
+// ANCHOR: map_mut
 /// Maps `file` (all of it) read-write.
 fn map_mut(file: &File, path: &Path) -> Result<MmapMut> {
     // SAFETY: the mapping is shared with the file, so the memory changes if the file does.
@@ -77,6 +80,7 @@ fn map_mut(file: &File, path: &Path) -> Result<MmapMut> {
     // process of the same user could still truncate it (the threat model trusts them).
     unsafe { MmapMut::map_mut(file) }.map_err(LogError::io("map", path))
 }
+// ANCHOR_END: map_mut
 
 impl LogFile {
     // ANCHOR: open
@@ -156,6 +160,7 @@ impl LogFile {
     }
     // ANCHOR_END: append
 
+    // ANCHOR: sync
     /// Writes every page stored so far to the disk (`msync(MS_SYNC)`), and the file's
     /// size and blocks, which growth changed (`fsync`).
     pub fn sync(&self) -> Result<()> {
@@ -166,6 +171,7 @@ impl LogFile {
             .sync_all()
             .map_err(LogError::io("fsync", &self.path))
     }
+    // ANCHOR_END: sync
 }
 
 // ANCHOR: keep
