@@ -9,22 +9,30 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, bail, ensure};
 
 use crate::harness;
-use crate::harness::{Proc, Sandbox, ipc};
+use crate::harness::{Cmd, Output, Proc, Sandbox, ipc};
 
 /// The room's three keys, computed by the grader: ftok(room, 'Q' / 'M' / 'S').
 pub fn keys(sb: &Sandbox) -> (i32, i32, i32) {
     (sb.key(b'Q'), sb.key(b'M'), sb.key(b'S'))
 }
 
+/// The command that runs the server in the sandbox's room, for as long as a test may last.
+pub fn server_cmd(sb: &Sandbox) -> Cmd {
+    sb.cmd(crate::SERVER)
+        .arg("--room")
+        .arg(sb.path())
+        .limit(Duration::from_secs(110))
+}
+
+/// Runs a server in the sandbox's room that is expected to stop by itself (at once, with
+/// an error, in the tests that use it): it is killed after 10 s.
+pub fn run_server(sb: &Sandbox) -> Result<Output> {
+    sb.run(server_cmd(sb).limit(Duration::from_secs(10)))
+}
+
 /// Starts the server in the sandbox's room and waits until its queue exists.
 pub fn start_server(sb: &Sandbox) -> Result<Proc> {
-    let room = sb.path().to_owned();
-    let mut server = sb.spawn(
-        sb.cmd(crate::SERVER)
-            .arg("--room")
-            .arg(&room)
-            .limit(Duration::from_secs(110)),
-    )?;
+    let mut server = sb.spawn(server_cmd(sb))?;
     let start = Instant::now();
     while ipc::find(ipc::Kind::Queue, keys(sb).0).is_none() {
         if !server.is_running() {

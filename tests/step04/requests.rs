@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, ensure};
 
 use crate::common::{
-    chat_lines, eventually, join, keys, say, spawn_client, start_server, stderr_says, stop_server,
-    wait_for_chat,
+    chat_lines, eventually, join, keys, run_server, say, spawn_client, start_server, stderr_says,
+    stop_server, wait_for_chat,
 };
 use crate::harness;
 use crate::harness::{Sandbox, Signal, ipc};
@@ -125,8 +125,7 @@ pub fn malformed_queue_messages_are_dropped_and_chat_continues(sb: &mut Sandbox)
 pub fn sigint_removes_every_ipc_object_and_tells_the_clients(sb: &mut Sandbox) -> Result<()> {
     let mut server = start_server(sb)?;
     let mut alice = join(sb, "alice")?;
-    let room = sb.path().to_owned();
-    let second = sb.run(sb.cmd("step04-server").arg("--room").arg(&room))?;
+    let second = run_server(sb)?;
     second.expect_failure_saying(
         "already has",
         "a second server in the same room must be refused, saying the room already has its objects",
@@ -154,9 +153,9 @@ pub fn sigint_removes_every_ipc_object_and_tells_the_clients(sb: &mut Sandbox) -
     }
     let start = Instant::now();
     let late = sb.run(
-        sb.cmd("step04-client")
+        sb.cmd(crate::CLIENT)
             .arg("--room")
-            .arg(&room)
+            .arg(sb.path())
             .args(["--name", "late"]),
     )?;
     ensure!(

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::{Result, ensure};
 
-use crate::common::{join, keys, say, start_server, wait_for_chat};
+use crate::common::{join, keys, run_server, say, start_server, wait_for_chat};
 use crate::harness::{Sandbox, Signal, ipc};
 use crate::logfile::{lock_is_free, lock_path, log_path, remove_leftovers};
 
@@ -34,12 +34,7 @@ pub fn a_second_server_is_refused_naming_the_first_which_keeps_serving(
     let log_before = fs::read(log_path(sb))?;
     let ids_before = object_ids(sb);
     let room = sb.path().to_owned();
-    let second = sb.run(
-        sb.cmd(crate::SERVER)
-            .arg("--room")
-            .arg(&room)
-            .limit(Duration::from_secs(10)),
-    )?;
+    let second = run_server(sb)?;
     second.expect_failure_saying(
         &format!(
             "room {} already has a server, pid {}",

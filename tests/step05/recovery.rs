@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use anyhow::{Result, ensure};
 
-use crate::common::{eventually, join, keys, now_ms, say, start_server, stderr_says};
+use crate::common::{
+    eventually, join, keys, now_ms, run_server, say, server_cmd, start_server, stderr_says,
+};
 use crate::harness::{Proc, Sandbox, ipc};
 use crate::logfile::{
     CHAT, INITIAL_SIZE, Lcg, PATIENCE, crafted, crafted_line, header, lock_is_free, lock_path,
@@ -138,18 +140,12 @@ pub fn a_foreign_file_is_refused_and_left_byte_for_byte_unchanged(sb: &mut Sandb
         ("a header_size of 128", wide_header),
         ("a magic in lower case", lowercase),
     ];
-    let room = sb.path().to_owned();
     for (what, mut bytes) in foreign {
         if bytes.len() >= 64 {
             bytes.resize(4096, 0);
         }
         fs::write(log_path(sb), &bytes)?;
-        let out = sb.run(
-            sb.cmd(crate::SERVER)
-                .arg("--room")
-                .arg(&room)
-                .limit(Duration::from_secs(10)),
-        )?;
+        let out = run_server(sb)?;
         out.expect_failure_saying(
             "is not a chat log",
             &format!("a server whose chat.log is {what} must refuse it"),
@@ -229,13 +225,7 @@ pub fn start_server_while_a_reader_holds_the_log(sb: &Sandbox) -> Result<Proc> {
     let before = fs::read(log_path(sb))?;
     let reader = Flock::lock(fs::File::open(log_path(sb))?, FlockArg::LockSharedNonblock)
         .map_err(|(_, errno)| anyhow::anyhow!("the grader cannot lock chat.log: {errno}"))?;
-    let room = sb.path().to_owned();
-    let mut server = sb.spawn(
-        sb.cmd(crate::SERVER)
-            .arg("--room")
-            .arg(&room)
-            .limit(Duration::from_secs(110)),
-    )?;
+    let mut server = sb.spawn(server_cmd(sb))?;
     std::thread::sleep(Duration::from_secs(1));
     ensure!(
         server.is_running(),

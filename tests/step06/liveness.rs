@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, ensure};
 
-use crate::common::{chat_lines, eventually, join, keys, say, spawn_client, start_server};
+use crate::common::{
+    chat_lines, eventually, join, keys, say, server_cmd, spawn_client, start_server, stderr_says,
+};
 use crate::harness::{Sandbox, Signal, ipc};
 use crate::room::{SWEEP_LIMIT, snapshot, unused_pid};
 
@@ -111,13 +113,8 @@ pub fn requests_from_a_pid_with_no_process_get_no_reply_and_join_nobody(
 }
 
 pub fn debug_logging_shows_every_request_and_the_default_does_not(sb: &mut Sandbox) -> Result<()> {
-    let room = sb.path().to_owned();
     for (level, shown) in [(None, false), (Some("debug"), true)] {
-        let mut cmd = sb
-            .cmd(crate::SERVER)
-            .arg("--room")
-            .arg(&room)
-            .limit(Duration::from_secs(60));
+        let mut cmd = server_cmd(sb);
         if let Some(level) = level {
             cmd = cmd.env("RUST_LOG", level);
         }
@@ -131,6 +128,13 @@ pub fn debug_logging_shows_every_request_and_the_default_does_not(sb: &mut Sandb
         alice
             .wait(Duration::from_secs(10))?
             .expect_success("alice's client")?;
+        // Her leave may still be in the queue: a server stops without reading the rest.
+        stderr_says(
+            &server,
+            Duration::from_secs(10),
+            "alice left",
+            &format!("the server at {}", level.unwrap_or("the default level")),
+        )?;
         server.signal(Signal::SIGINT);
         let out = server.wait(Duration::from_secs(10))?;
         let log = out.stderr_text();

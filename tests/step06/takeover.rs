@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 
-use crate::common::{join, keys, say, start_server, stderr_says, wait_for_chat};
+use crate::common::{join, keys, run_server, say, start_server, stderr_says, wait_for_chat};
 use crate::harness::{Sandbox, Signal, ipc};
 use crate::logfile::lock_is_free;
 use crate::room::{
@@ -79,13 +79,7 @@ pub fn clients_say_the_server_has_stopped_within_2_s_of_its_death(sb: &mut Sandb
 /// every object of the room as it was.
 fn expect_refusal(sb: &Sandbox, phrase: &str, what: &str) -> Result<()> {
     let before = object_ids(sb);
-    let room = sb.path().to_owned();
-    let out = sb.run(
-        sb.cmd(crate::SERVER)
-            .arg("--room")
-            .arg(&room)
-            .limit(Duration::from_secs(10)),
-    )?;
+    let out = run_server(sb)?;
     out.expect_failure_saying(
         phrase,
         &format!("a server that finds {what} must refuse to start"),

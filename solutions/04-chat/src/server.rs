@@ -207,14 +207,16 @@ impl<H: History, R: RoomHooks> Server<H, R> {
                 name,
                 text,
             } => {
-                match kind {
-                    EntryKind::Join => info!("{name} joined (pid {pid})"),
-                    EntryKind::Leave => info!("{name} left (pid {pid})"),
-                    EntryKind::Chat | EntryKind::Lost => {}
-                }
+                let who = name.to_string();
                 self.append(kind, pid, name, text)?;
-                if kind == EntryKind::Leave {
-                    self.hooks.member_gone(pid, self.objects.queue());
+                // Logged once it happened: a join the history refused did not.
+                match kind {
+                    EntryKind::Join => info!("{who} joined (pid {pid})"),
+                    EntryKind::Leave => {
+                        info!("{who} left (pid {pid})");
+                        self.hooks.member_gone(pid, self.objects.queue());
+                    }
+                    EntryKind::Chat | EntryKind::Lost => {}
                 }
                 Ok(())
             }

@@ -164,8 +164,18 @@ impl LogFile {
             let doubled = (self.map.len() * 2).max(needed) as u64;
             // Just enough, in whole pages: the last room a nearly full disk has.
             let smallest = (needed as u64).div_ceil(4096) * 4096;
-            let grown = posix_fallocate(&self.file, 0, doubled as i64)
-                .or_else(|_| posix_fallocate(&self.file, 0, smallest as i64));
+            // posix_fallocate may be interrupted by a signal: try again. A disk without
+            // room for the doubled size may still have room for this record.
+            let reserve = |size: u64| loop {
+                match posix_fallocate(&self.file, 0, size as i64) {
+                    Err(Errno::EINTR) => continue,
+                    other => break other,
+                }
+            };
+            let grown = match reserve(doubled) {
+                Err(Errno::ENOSPC) => reserve(smallest),
+                other => other,
+            };
             match grown {
                 Ok(()) => {}
                 Err(Errno::ENOSPC) => {
@@ -276,7 +286,12 @@ pub fn scan_file(file: &File, path: &Path) -> Result<Scan> {
     }
     // SAFETY: the mapping is read-only and dropped at the end of this function. The file
     // only shrinks under an exclusive flock on it (`truncate` below); the server holds the
-    // room's lock, and a reader holds a shared flock on the file while it maps it.
+    // room's lock, and a reader holds a shared flock on the file while it maps it, so no
+    // page of the mapping can disappear (SIGBUS). The server may append while a reader
+    // scans: those bytes can change under the reader's slice, a race with another process
+    // that Rust's memory model does not describe. The scan therefore trusts no byte, checks
+    // every record's crc, and copies what it accepts; a record caught half-written fails
+    // its check and ends the scan.
     let map = unsafe { Mmap::map(file) }.map_err(LogError::io("map", path))?;
     scan::scan(&map).map_err(|why| LogError::NotALog {
         path: path.to_owned(),
@@ -286,9 +301,10 @@ pub fn scan_file(file: &File, path: &Path) -> Result<Scan> {
 // ANCHOR_END: scan_file
 
 // ANCHOR: truncate
-/// Cuts the file down to `len` bytes, once no reader has it mapped: readers hold a shared
-/// flock on the log while they map it, and this takes the exclusive one, so no reader
-/// can touch a page that is about to disappear (which would be `SIGBUS`).
+/// Cuts the file down to `len` bytes, once no reader has it mapped, then reserves its old
+/// size again, as zeros: readers hold a shared flock on the log while they map it, and
+/// this takes the exclusive one, so no reader can touch a page that is about to
+/// disappear (which would be `SIGBUS`).
 fn truncate(file: &File, path: &Path, len: u64) -> Result<()> {
     let mut backoff = Backoff::new(READERS_PATIENCE);
     let locked = loop {
@@ -304,9 +320,14 @@ fn truncate(file: &File, path: &Path, len: u64) -> Result<()> {
             Err((_, errno)) => return Err(LogError::errno("lock", path, errno)),
         }
     };
+    let size = locked.metadata().map_err(LogError::io("stat", path))?.len();
     locked
         .set_len(len)
         .map_err(LogError::io("truncate", path))?;
+    // The dropped bytes are gone; the space they held stays reserved, as zeros, so that the
+    // file keeps the size its growth gave it. (If the disk cannot give it back, the next
+    // append grows the file as usual.)
+    let _ = nix::fcntl::posix_fallocate(&*locked, 0, size as i64);
     locked
         .unlock()
         .map_err(|(_, errno)| LogError::errno("unlock", path, errno))?;
@@ -317,10 +338,20 @@ fn truncate(file: &File, path: &Path, len: u64) -> Result<()> {
 /// The warning for what a scan dropped, as the server logs it.
 pub fn dropped_warning(path: &Path, dropped: &Dropped, kept: usize) -> String {
     format!(
-        "{}: dropped {} bytes at offset {} ({}); kept the {kept} records before them",
+        "{}: dropped {} bytes at offset {} ({}); kept the {} before them",
         path.display(),
         dropped.bytes,
         dropped.offset,
-        dropped.why
+        dropped.why,
+        records(kept)
     )
+}
+
+/// "1 record", "2 records".
+pub fn records(count: usize) -> String {
+    if count == 1 {
+        "1 record".into()
+    } else {
+        format!("{count} records")
+    }
 }

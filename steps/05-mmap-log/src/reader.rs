@@ -7,8 +7,9 @@
 //! mapping covers the file as it was, and every byte of it stays.
 //!
 //! Chapter 3 left this open. The other choice, `pread` into a buffer, never faults
-//! either, but copies the whole file; the lock costs a reader nothing while no server is
-//! starting, and it is the same lock that protects the server's own scan.
+//! either, but copies the whole file on every read; the lock costs a reader nothing
+//! while no server is starting, and its one exclusive holder, a server repairing the log,
+//! holds it for an `ftruncate`.
 
 use std::fs::File;
 use std::path::Path;

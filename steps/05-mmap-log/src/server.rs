@@ -8,7 +8,7 @@ use step04_chat::server::Server;
 use tracing::{info, warn};
 
 use crate::lock::ServerLock;
-use crate::log::{LogFile, dropped_warning};
+use crate::log::{LogFile, dropped_warning, records};
 
 // ANCHOR: open_history
 /// What the step 5 server does before it makes any IPC object: become the room's only
@@ -28,8 +28,8 @@ pub fn open_history(room: &Room) -> anyhow::Result<(LogFile, Vec<Entry>)> {
         info!("created the log {}", log.path().display());
     } else {
         info!(
-            "history: {} records in {}, the next is number {}",
-            scan.entries.len(),
+            "history: {} in {}, the next is number {}",
+            records(scan.entries.len()),
             log.path().display(),
             log.next_seq()
         );

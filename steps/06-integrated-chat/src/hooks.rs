@@ -37,8 +37,12 @@ impl RoomHooks for Step6Hooks {
         // would make a ghost member: such requests are forged or stale. Drop them. But a
         // leave is often the last thing a client does before it exits, and it gets no
         // reply: take it whoever sent it, so that the room hears "left", not "lost".
+        // A member's pid was checked when it joined, and the sweep checks it every second:
+        // only the others cost a look at the kernel (and at /proc) per request.
+        let pid = request.pid();
         matches!(request, Request::Leave { .. })
-            || (process_exists(request.pid()) && !is_zombie(request.pid()))
+            || self.mailboxes.is_member(pid)
+            || (process_exists(pid) && !is_zombie(pid))
     }
 
     fn published(&mut self, entry: &Entry, state: &SharedState) {

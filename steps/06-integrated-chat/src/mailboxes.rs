@@ -51,6 +51,11 @@ impl Mailboxes {
         }
     }
 
+    /// Whether `pid` is a member of the room.
+    pub fn is_member(&self, pid: i32) -> bool {
+        self.members.contains_key(&pid)
+    }
+
     /// The bytes that may wait in `pid`'s mailbox (0 for a pid that is not a member).
     pub fn waiting(&self, pid: i32) -> u64 {
         self.members.get(&pid).map_or(0, |(_, bytes)| *bytes)
