@@ -5,6 +5,11 @@
 //! killed (say with Ctrl-C twice) cannot clean up, so this finds those directories whose
 //! owner (the pid in their `.owner-pid` file) is gone, removes every System V object keyed
 //! from them or from the paths inside them (any project id), then the directories.
+//!
+//! A directory without a `.owner-pid` file is never one of them, whatever its name: a room
+//! that a person made by hand (`mktemp -d -t ipc-course-XXXXXX`, as chapter 4 does) holds
+//! its history in `chat.log` from step 5 on, and only `make clean-ipc ROOM=DIR` touches it,
+//! and then only its IPC objects.
 
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
@@ -83,6 +88,8 @@ pub fn course_dirs(since: Option<SystemTime>) -> Result<Vec<(PathBuf, bool)>> {
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().starts_with("ipc-course-"))
         .map(|e| e.path())
+        // Made by a grader or the demo (see the module's documentation).
+        .filter(|dir| dir.join(".owner-pid").is_file())
         .filter(|dir| {
             since.is_none_or(|since| {
                 std::fs::metadata(dir.join(".owner-pid"))
