@@ -29,3 +29,27 @@ step05_private_mounts() {
     echo "transcript: this system allows no private mount namespace" >&2
     exit 1
 }
+
+# The room and the server of a transcript, both stopped and removed when it exits: call
+# step05_room_cleanup_on_exit once, then step05_start_in_new_room to print and run the
+# usual start (the solutions' binaries on PATH, a new room, a server in it whose log goes
+# to $room/server.log). $server is cleared by a transcript that stops the server itself.
+room=""
+server=""
+step05_room_cleanup() {
+    [ -n "$server" ] && kill -INT "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    step04_remove_room_objects "$room"
+    [ -n "$room" ] && rm -rf "$room"
+    step04_remove_private_tmp
+}
+step05_room_cleanup_on_exit() {
+    trap step05_room_cleanup EXIT
+}
+step05_start_in_new_room() {
+    run 'export PATH="$PWD/solutions/target/debug:$PATH"'
+    run 'room=$(mktemp -d -t chat-XXXXXX)'
+    run 'step05-server --room "$room" 2> "$room/server.log" &'
+    server=$!
+    step04_wait_for "$room/server.log" "serving room" || exit 1
+    run 'server=$!'
+}

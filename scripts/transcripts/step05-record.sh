@@ -10,22 +10,9 @@ source "$(dirname "$0")/step05-common.bash"
 build_solutions step05-mmap-log
 step05_private_tmp
 
-room=""
-server=""
-cleanup() {
-    [ -n "$server" ] && kill -INT "$server" 2>/dev/null && wait "$server" 2>/dev/null
-    step04_remove_room_objects "$room"
-    [ -n "$room" ] && rm -rf "$room"
-    step04_remove_private_tmp
-}
-trap cleanup EXIT
+step05_room_cleanup_on_exit
 
-run 'export PATH="$PWD/solutions/target/debug:$PATH"'
-run 'room=$(mktemp -d -t chat-XXXXXX)'
-run 'step05-server --room "$room" 2> "$room/server.log" &'
-server=$!
-step04_wait_for "$room/server.log" "serving room" || exit 1
-run 'server=$!'
+step05_start_in_new_room
 run 'echo hello | step05-client --room "$room" --name alice > /dev/null'
 run 'kill -INT $server; wait $server; cat "$room/server.log"'
 server=""

@@ -14,15 +14,7 @@ source "$(dirname "$0")/step05-common.bash"
 build_solutions step05-mmap-log
 step05_private_tmp
 
-room=""
-server=""
-cleanup() {
-    [ -n "$server" ] && kill -INT "$server" 2>/dev/null && wait "$server" 2>/dev/null
-    step04_remove_room_objects "$room"
-    [ -n "$room" ] && rm -rf "$room"
-    step04_remove_private_tmp
-}
-trap cleanup EXIT
+step05_room_cleanup_on_exit
 
 # Starts a server in the background, its log in ROOM/server.log; sets $server.
 start_server() {
