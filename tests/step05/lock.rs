@@ -70,8 +70,17 @@ pub fn a_second_server_is_refused_naming_the_first_which_keeps_serving(
 }
 
 pub fn the_lock_is_free_the_moment_the_server_is_killed(sb: &mut Sandbox) -> Result<()> {
-    let mut server = start_server(sb)?;
     let lock = lock_path(sb);
+    // A longer pid than any real one, left by an earlier server: it must not survive.
+    fs::write(&lock, "999999999\n")?;
+    let mut server = start_server(sb)?;
+    let written = fs::read_to_string(&lock)?;
+    ensure!(
+        written.trim() == server.pid().to_string(),
+        "server.lock held 999999999 from an earlier server; the server should have replaced \
+         it with its own pid {}, but it holds {written:?}",
+        server.pid()
+    );
     ensure!(
         !lock_is_free(&lock)?,
         "while the server runs, the grader could lock server.lock itself: the server must \
@@ -86,6 +95,19 @@ pub fn the_lock_is_free_the_moment_the_server_is_killed(sb: &mut Sandbox) -> Res
     );
     // Step 5 does not take over the objects a killed server left (step 6 does).
     remove_leftovers(sb);
+    // Any lock on the file, even a shared one (a process that only reads it), means the
+    // room is taken: a server must ask for the exclusive lock.
+    {
+        use nix::fcntl::{Flock, FlockArg};
+        let _shared = Flock::lock(fs::File::open(&lock)?, FlockArg::LockSharedNonblock)
+            .map_err(|(_, errno)| anyhow::anyhow!("the grader cannot lock server.lock: {errno}"))?;
+        let out = run_server(sb)?;
+        out.expect_failure_saying(
+            "already has a server",
+            "while another process holds a shared flock on server.lock, a server must refuse \
+             (it needs LOCK_EX: an exclusive lock)",
+        )?;
+    }
     let again = start_server(sb)?;
     let written = fs::read_to_string(&lock)?;
     ensure!(

@@ -92,7 +92,9 @@ impl Parsed {
     pub fn clean(&self) -> Result<&Parsed> {
         if let Some(tail) = &self.tail {
             bail!(
-                "the log is not clean after its {} good records (offset {}): {tail}",
+                "the log is not clean after its {} good records (offset {}): {tail}. (The \
+                 server writes records with exercise 5.2's encode and 5.5's append: look there \
+                 first, whichever test this is.)",
                 self.records.len(),
                 self.end
             );

@@ -175,7 +175,7 @@ pub fn a_flipped_bit_in_a_middle_record_drops_it_and_everything_after(
     let (mut bytes, offsets) = crafted(10, now_ms() - 3_600_000);
     bytes.resize(INITIAL_SIZE as usize, 0);
     let damaged = offsets[4];
-    bytes[damaged + 34] ^= 0x04; // a letter of record 5's text
+    bytes[damaged + 34] ^= 0x04; // a letter of record 5's name
     let _server = expect_recovery(
         sb,
         &bytes,
@@ -201,11 +201,55 @@ pub fn a_flipped_bit_in_a_middle_record_drops_it_and_everything_after(
 }
 
 /// One way to damage record 3 of 5 that a reader must notice.
-struct Variant {
+pub struct Variant {
     /// What the damage is.
-    what: &'static str,
-    /// Makes it, on the record's bytes.
-    damage: fn(&mut Vec<u8>),
+    pub what: &'static str,
+    /// Makes it, on the record's bytes (it may make the record shorter or longer).
+    pub damage: fn(&mut Vec<u8>),
+}
+
+/// Writes `bytes` (and 4 KiB of zeros) as the room's log, runs `step05-log`, checks that it
+/// changed nothing, and returns the lines it printed, without their times.
+pub fn reader_shows(sb: &Sandbox, bytes: &[u8], what: &str) -> Result<Vec<String>> {
+    let mut file = bytes.to_vec();
+    file.resize(bytes.len() + 4096, 0);
+    fs::write(log_path(sb), &file)?;
+    let out = sb.run(sb.cmd("step05-log").arg("--room").arg(sb.path()))?;
+    out.expect_success(&format!("step05-log on a log with {what}"))?;
+    ensure!(
+        fs::read(log_path(sb))? == file,
+        "step05-log changed a log with {what}: a reader must never write"
+    );
+    Ok(shown_lines(&out.stdout_text()))
+}
+
+/// Runs the reader on 5 crafted records, record 3 damaged by each variant in turn, and
+/// fails, listing every variant the reader believed (so that one run shows them all).
+pub fn reader_stops_at_each(sb: &Sandbox, variants: &[Variant]) -> Result<()> {
+    let (good, offsets) = crafted(5, now_ms() - 3_600_000);
+    let before: Vec<String> = (1..=2).map(crafted_line).collect();
+    let mut believed = Vec::new();
+    for variant in variants {
+        let mut record = good[offsets[2]..offsets[3]].to_vec();
+        (variant.damage)(&mut record);
+        let mut bytes = good[..offsets[2]].to_vec();
+        bytes.extend(&record);
+        bytes.extend(&good[offsets[3]..]);
+        match reader_shows(sb, &bytes, variant.what) {
+            Ok(shown) if shown == before => {}
+            Ok(shown) => believed.push(format!("{}: it printed {shown:?}", variant.what)),
+            Err(error) => believed.push(format!("{}: {error:#}", variant.what)),
+        }
+    }
+    ensure!(
+        believed.is_empty(),
+        "record 3 of 5 was damaged in {} of {} ways that a reader must notice, stopping \
+         before it (records 1 and 2 only). It did not for:\n- {}",
+        believed.len(),
+        variants.len(),
+        believed.join("\n- ")
+    );
+    Ok(())
 }
 
 pub fn the_reader_believes_no_damaged_record(sb: &mut Sandbox) -> Result<()> {
@@ -235,6 +279,22 @@ pub fn the_reader_believes_no_damaged_record(sb: &mut Sandbox) -> Result<()> {
             damage: |r| r[0..4].copy_from_slice(&0x7fff_fff8u32.to_le_bytes()),
         },
         Variant {
+            what: "a record of 16 bytes whose crc matches them",
+            damage: |r| {
+                r.truncate(16);
+                r[0..4].copy_from_slice(&16u32.to_le_bytes());
+                seal(r)
+            },
+        },
+        Variant {
+            what: "a record of 8 bytes whose crc matches them",
+            damage: |r| {
+                r.truncate(8);
+                r[0..4].copy_from_slice(&8u32.to_le_bytes());
+                seal(r)
+            },
+        },
+        Variant {
             what: "an unknown kind (crc recomputed)",
             damage: |r| {
                 r[28] = 9;
@@ -256,6 +316,17 @@ pub fn the_reader_believes_no_damaged_record(sb: &mut Sandbox) -> Result<()> {
             },
         },
         Variant {
+            what: "a name and text that fit in len but do not add up to it (crc recomputed)",
+            damage: |r| {
+                r[30] = 1;
+                seal(r)
+            },
+        },
+        Variant {
+            what: "a 40-byte name, longer than NAME_MAX (len and crc to match)",
+            damage: |r| *r = logfile::record(3, 0, 4003, CHAT, &"n".repeat(40), "line 3"),
+        },
+        Variant {
             what: "a text that is not UTF-8 (crc recomputed)",
             damage: |r| {
                 r[38] = 0xff;
@@ -263,65 +334,38 @@ pub fn the_reader_believes_no_damaged_record(sb: &mut Sandbox) -> Result<()> {
             },
         },
         Variant {
-            what: "a gap in the numbers (crc recomputed)",
+            what: "a name that is not UTF-8 (crc recomputed)",
             damage: |r| {
-                r[8] = 7;
-                seal(r)
-            },
-        },
-        Variant {
-            what: "a number repeated (crc recomputed)",
-            damage: |r| {
-                r[8] = 2;
+                r[33] = 0xff;
                 seal(r)
             },
         },
         Variant {
             what: "an empty name (crc recomputed)",
             damage: |r| {
-                // "ben" + "line 3" becomes "" + "benline 3": same len, no name.
+                // "ann" + "line 3" becomes "" + "annline 3": same len, no name.
                 r[29] = 0;
                 r[30] += 3;
                 seal(r)
             },
         },
     ];
-    let time = now_ms() - 3_600_000;
-    let (good, offsets) = crafted(5, time);
-    let room = sb.path().to_owned();
-    let read = |bytes: &[u8], what: &str| -> Result<Vec<String>> {
-        let mut file = bytes.to_vec();
-        file.resize(bytes.len() + 4096, 0);
-        fs::write(log_path(sb), &file)?;
-        let out = sb.run(sb.cmd("step05-log").arg("--room").arg(&room))?;
-        out.expect_success(&format!("step05-log on a log with {what}"))?;
-        ensure!(
-            fs::read(log_path(sb))? == file,
-            "step05-log changed a log with {what}: a reader must never write"
-        );
-        Ok(shown_lines(&out.stdout_text()))
-    };
+    let (good, _) = crafted(5, now_ms() - 3_600_000);
     let all: Vec<String> = (1..=5).map(crafted_line).collect();
-    let shown = read(&good, "5 good records")?;
+    let shown = reader_shows(sb, &good, "5 good records")?;
     ensure!(
         shown == all,
         "step05-log should print the 5 records of a good log: {shown:?}"
     );
-    let before: Vec<String> = (1..=2).map(crafted_line).collect();
-    for variant in &variants {
-        let mut record = good[offsets[2]..offsets[3]].to_vec();
-        (variant.damage)(&mut record);
-        let mut bytes = good[..offsets[2]].to_vec();
-        bytes.extend(&record);
-        bytes.extend(&good[offsets[3]..]);
-        let shown = read(&bytes, variant.what)?;
-        ensure!(
-            shown == before,
-            "record 3 of 5 has {}: a reader must stop before it and print records 1 and 2 only; \
-             step05-log printed {shown:?}",
-            variant.what
-        );
-    }
+    reader_stops_at_each(sb, &variants)?;
+    // Numbers start at 1: a first record numbered 0 is not a record.
+    let mut zero = logfile::header(now_ms());
+    zero.extend(logfile::record(0, now_ms(), 4000, CHAT, "ann", "line 0"));
+    let shown = reader_shows(sb, &zero, "a first record numbered 0")?;
+    ensure!(
+        shown.is_empty(),
+        "a first record numbered 0 is not a record (numbers start at 1): step05-log printed {shown:?}"
+    );
     Ok(())
 }
 

@@ -61,6 +61,44 @@ pub fn the_reader_prints_exactly_what_clients_saw(sb: &mut Sandbox) -> Result<()
     Ok(())
 }
 
+pub fn a_gap_in_the_numbers_or_a_short_tail_ends_the_good_records(sb: &mut Sandbox) -> Result<()> {
+    use crate::logfile::seal;
+    use crate::records::{Variant, reader_stops_at_each};
+    reader_stops_at_each(
+        sb,
+        &[
+            Variant {
+                what: "a gap in the numbers (3 is numbered 7, crc recomputed)",
+                damage: |r| {
+                    r[8] = 7;
+                    seal(r)
+                },
+            },
+            Variant {
+                what: "a number repeated (3 is numbered 2, crc recomputed)",
+                damage: |r| {
+                    r[8] = 2;
+                    seal(r)
+                },
+            },
+        ],
+    )?;
+    // Fewer bytes than a record header, at the very end of the file, that are not zero.
+    let (mut bytes, _) = crafted(5, now_ms() - 3_600_000);
+    let tail_at = bytes.len();
+    bytes.extend([0x5a; 8]);
+    expect_recovery(
+        sb,
+        &bytes,
+        tail_at,
+        5,
+        "gus",
+        "a log that ends with 8 bytes that are not zero, too few for a record",
+        start_server,
+    )?;
+    Ok(())
+}
+
 pub fn a_torn_tail_is_cut_off_with_the_documented_warning(sb: &mut Sandbox) -> Result<()> {
     let time = now_ms() - 3_600_000;
     let (mut bytes, _) = crafted(6, time);
