@@ -146,12 +146,19 @@ pub fn chat_header(pid: i32) -> Vec<u8> {
     bytes
 }
 
-/// Makes a set of 2 semaphores under the room's key, with these values; returns its id.
-pub fn make_semaphores(sb: &Sandbox, values: [i32; 2]) -> Result<i32> {
+/// Makes a set of semaphores under the room's key, with these values (a chat room's set
+/// has 2); returns its id.
+pub fn make_semaphores(sb: &Sandbox, values: &[i32]) -> Result<i32> {
     // SAFETY: semget and semctl(SETVAL) take integers only.
-    let id = unsafe { libc::semget(keys(sb).2, 2, libc::IPC_CREAT | libc::IPC_EXCL | 0o600) };
+    let id = unsafe {
+        libc::semget(
+            keys(sb).2,
+            values.len() as i32,
+            libc::IPC_CREAT | libc::IPC_EXCL | 0o600,
+        )
+    };
     ensure!(id != -1, "the grader cannot make a semaphore set");
-    for (index, value) in values.into_iter().enumerate() {
+    for (index, &value) in values.iter().enumerate() {
         // SAFETY: as above.
         unsafe { libc::semctl(id, index as i32, libc::SETVAL, value) };
     }

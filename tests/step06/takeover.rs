@@ -101,7 +101,7 @@ pub fn a_live_processs_objects_are_never_taken_over(sb: &mut Sandbox) -> Result<
     // A chat room's objects, made by the grader, a live process that holds no room lock
     // (as a step 4 server would), with "server alive" at 0 for good measure.
     make_segment(sb, SEGMENT_SIZE, &chat_header(me))?;
-    make_semaphores(sb, [1, 0])?;
+    make_semaphores(sb, &[1, 0])?;
     ipc::queue_for(keys(sb).0).map_err(anyhow::Error::msg)?;
     expect_refusal(sb, &format!("pid {me}"), "a live process's chat objects")?;
     // And a set whose "server alive" is up, though the segment's pid is dead.
@@ -115,7 +115,7 @@ pub fn a_live_processs_objects_are_never_taken_over(sb: &mut Sandbox) -> Result<
         }
     }
     make_segment_of_a_dead_server(sb)?;
-    make_semaphores(sb, [1, 1])?;
+    make_semaphores(sb, &[1, 1])?;
     expect_refusal(
         sb,
         "live process",
@@ -155,12 +155,28 @@ pub fn a_strangers_objects_are_never_touched(sb: &mut Sandbox) -> Result<()> {
     ipc::queue_for(keys(sb).0).map_err(anyhow::Error::msg)?;
     expect_refusal(sb, "not a chat room", "a queue without the room's segment")?;
     clear(sb);
+    make_semaphores(sb, &[1, 0])?;
+    expect_refusal(
+        sb,
+        "not a chat room",
+        "a semaphore set without the room's segment",
+    )?;
+    clear(sb);
     // A chat header naming a dead pid, but created by another process (the grader).
     make_segment(sb, SEGMENT_SIZE, &chat_header(dead))?;
     expect_refusal(
         sb,
         "not a chat room",
         "a chat segment whose server is not its creator",
+    )?;
+    clear(sb);
+    // A dead server's segment, with a set of one semaphore: not a chat room's set.
+    make_segment_of_a_dead_server(sb)?;
+    make_semaphores(sb, &[1])?;
+    expect_refusal(
+        sb,
+        "not a chat room",
+        "a dead server's segment beside a semaphore set of another size",
     )?;
     clear(sb);
     Ok(())
