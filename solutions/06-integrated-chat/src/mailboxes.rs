@@ -18,6 +18,7 @@ use step04_chat::hooks::Admission;
 use step04_chat::ring::Entry;
 use tracing::debug;
 
+// ANCHOR: limits
 /// The most bytes of replies that may wait for one member.
 pub const MEMBER_LIMIT: u64 = 4096;
 /// The most bytes of replies that may wait for all the pids that are not members.
@@ -31,6 +32,7 @@ pub struct Mailboxes {
     /// The bytes of replies that may still wait for pids that are not members.
     strangers: u64,
 }
+// ANCHOR_END: limits
 
 impl Mailboxes {
     /// No members yet.

@@ -17,6 +17,7 @@ use tracing::info;
 
 use crate::error::{Result, RoomError};
 
+// ANCHOR: found
 /// What the room's segment holds, as far as the new server can tell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SegmentFacts {
@@ -42,6 +43,7 @@ pub struct Found {
     /// for example a set of another size), if there is one.
     pub semaphores: Option<(i32, Option<i32>)>,
 }
+// ANCHOR_END: found
 
 // ANCHOR: verdict_type
 /// What the new server may do with what it found.
@@ -121,6 +123,7 @@ pub fn verdict(found: &Found) -> Verdict {
 }
 // ANCHOR_END: verdict
 
+// ANCHOR: look
 /// Looks under the room's three keys.
 pub fn look(room: &Room) -> Result<Found> {
     let mut found = Found::default();
@@ -154,6 +157,7 @@ pub fn look(room: &Room) -> Result<Found> {
     }
     Ok(found)
 }
+// ANCHOR_END: look
 
 // ANCHOR: take_over
 /// Before a server creates the room's objects: removes those of a dead server (logging

@@ -5,6 +5,7 @@ use step01_message_queue::IpcError;
 use step02_shared_memory::ShmError;
 use step04_chat::ChatError;
 
+// ANCHOR: room_error
 /// What can stop a step 6 server from starting.
 #[derive(Debug, thiserror::Error)]
 pub enum RoomError {
@@ -36,6 +37,7 @@ pub enum RoomError {
     #[error(transparent)]
     Chat(#[from] ChatError),
 }
+// ANCHOR_END: room_error
 
 impl From<ShmError> for RoomError {
     fn from(error: ShmError) -> RoomError {
