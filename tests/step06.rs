@@ -85,8 +85,8 @@ fn main() -> std::process::ExitCode {
             test!(
                 liveness::requests_from_a_pid_with_no_process_get_no_reply_and_join_nobody,
                 "6.2", 3 points, 60 s,
-                "The server accepts a request only if process_exists(its pid): make sure a pid no \
-                 process has gives false, and that pids 0 and below are never passed to kill.",
+                "The server accepts a request only if process_exists(its pid): a pid no process has \
+                 must give false (ESRCH).",
             ),
             test!(
                 liveness::debug_logging_shows_every_request_and_the_default_does_not,
@@ -118,9 +118,15 @@ fn main() -> std::process::ExitCode {
             ),
             test!(
                 mailboxes::a_stopped_members_unread_private_lines_are_refused_and_the_room_stays_usable,
-                "6.4", 9 points, 60 s,
+                "6.4", 6 points, 60 s,
                 "Lower each count to the bytes the queue holds, then refuse a Private that would take \
                  a member past MEMBER_LIMIT, with RejectReason::NotReading and \"NAME is not reading\".",
+            ),
+            test!(
+                mailboxes::a_members_own_answers_are_always_sent_and_counted,
+                "6.4", 3 points, 60 s,
+                "An answer to a member's own request (Welcome, Who, a refusal) is always sent, and \
+                 counted: only a private line it did not ask for is refused.",
             ),
             test!(
                 mailboxes::a_flood_of_requests_from_non_members_leaves_the_room_usable,

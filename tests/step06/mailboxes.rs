@@ -56,6 +56,36 @@ pub fn a_stopped_members_unread_private_lines_are_refused_and_the_room_stays_usa
     Ok(())
 }
 
+pub fn a_members_own_answers_are_always_sent_and_counted(sb: &mut Sandbox) -> Result<()> {
+    let _server = start_server(sb)?;
+    let mut alice = join(sb, "alice")?;
+    let bob = join(sb, "bob")?;
+    bob.signal(Signal::SIGSTOP);
+    // 400 Who requests in bob's name: each is bob's own request, so each answer goes to his
+    // mailbox, however much waits there already, and counts against his allowance.
+    let queue = keys(sb).0;
+    let mut who = vec![1u8, 4];
+    who.extend(bob.pid().to_le_bytes());
+    for _ in 0..400 {
+        ipc::send_raw(queue, 1, &who).map_err(anyhow::Error::msg)?;
+    }
+    eventually(
+        Duration::from_secs(10),
+        "400 Who requests from a member should get 400 answers in its mailbox (answers to a \
+         member's own requests are always sent)",
+        || ipc::queue_info(queue).is_some_and(|info| info.messages >= 400),
+    )?;
+    say(&mut alice, "/msg bob are you there?")?;
+    stderr_says(
+        &alice,
+        Duration::from_secs(10),
+        "bob is not reading",
+        "the answers waiting for bob count too: a private line on top of them must be refused",
+    )?;
+    bob.signal(Signal::SIGCONT);
+    Ok(())
+}
+
 pub fn a_flood_of_requests_from_non_members_leaves_the_room_usable(sb: &mut Sandbox) -> Result<()> {
     let _server = start_server(sb)?;
     let queue = keys(sb).0;

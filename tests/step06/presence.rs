@@ -26,10 +26,19 @@ fn slots_of(clients: &[(&str, &Proc)]) -> Vec<Slot> {
 
 pub fn the_presence_table_shows_who_is_online_and_agrees_with_who(sb: &mut Sandbox) -> Result<()> {
     let _server = crate::common::start_server(sb)?;
+    let started = crate::common::now_ms();
     let mut alice = join(sb, "alice")?;
     let bob = join(sb, "bob")?;
     let carol = join(sb, "carol")?;
+    let joined = crate::common::now_ms();
     let room = snapshot(sb)?;
+    for (slot, time) in room.joined_times() {
+        ensure!(
+            (started - 1000..=joined + 1000).contains(&time),
+            "{slot}'s presence slot says it joined at {time} ms, not during the test \
+             ({started}..{joined}): joined_ms is the time of the join entry"
+        );
+    }
     let expected = slots_of(&[("alice", &alice), ("bob", &bob), ("carol", &carol)]);
     ensure!(
         room.presence() == expected,

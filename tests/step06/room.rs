@@ -56,6 +56,21 @@ impl Snapshot {
         slots
     }
 
+    /// Each taken slot's name and `joined_ms`.
+    pub fn joined_times(&self) -> Vec<(String, i64)> {
+        (0..SLOTS)
+            .map(|i| PRESENCE + i * SLOT)
+            .filter(|&at| le::<4>(&self.0, at) != 0)
+            .map(|at| {
+                let len = usize::from(self.0[at + 4]).min(16);
+                (
+                    String::from_utf8_lossy(&self.0[at + 8..at + 8 + len]).into_owned(),
+                    le::<8>(&self.0, at + 24) as i64,
+                )
+            })
+            .collect()
+    }
+
     /// `header.online`.
     pub fn online(&self) -> u64 {
         le::<4>(&self.0, ONLINE)
