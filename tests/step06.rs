@@ -91,7 +91,8 @@ fn main() -> std::process::ExitCode {
             test!(
                 liveness::debug_logging_shows_every_request_and_the_default_does_not,
                 "6.2", 3 points, 60 s,
-                "Every request goes through process_exists before the server handles (and logs) it.",
+                "Every request from a pid that is not a member goes through process_exists before the \
+                 server handles it: a broken one makes the server drop or stall requests.",
             ),
             test!(
                 takeover::a_restarted_server_takes_over_a_killed_servers_objects_and_keeps_the_history,
