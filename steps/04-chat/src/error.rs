@@ -72,7 +72,8 @@ pub enum ChatError {
     /// The room's objects are there but their server died without removing them.
     #[error(
         "the server of room {room} is not running: it stopped without removing its objects \
-         (crashed?). Remove them with `make clean-ipc ROOM={room}` and start a new server"
+         (crashed?). Start a new server (from step 6 it takes them over; before, remove them \
+         first with `make clean-ipc ROOM={room}`)"
     )]
     ServerDead {
         /// The room's directory.
