@@ -33,7 +33,9 @@ step05_private_mounts() {
 # The room and the server of a transcript, both stopped and removed when it exits: call
 # step05_room_cleanup_on_exit once, then step05_start_in_new_room to print and run the
 # usual start (the solutions' binaries on PATH, a new room, a server in it whose log goes
-# to $room/server.log). $server is cleared by a transcript that stops the server itself.
+# to $room/server.log; the server is step05-server unless another is named, as step 6's
+# transcripts name step06-server). A transcript with more processes to stop defines its
+# own `cleanup` trap, which stops them and then calls step05_room_cleanup. $server is cleared by a transcript that stops the server itself.
 room=""
 server=""
 step05_room_cleanup() {
@@ -46,9 +48,10 @@ step05_room_cleanup_on_exit() {
     trap step05_room_cleanup EXIT
 }
 step05_start_in_new_room() {
+    local program="${1:-step05-server}"
     run 'export PATH="$PWD/solutions/target/debug:$PATH"'
     run 'room=$(mktemp -d -t chat-XXXXXX)'
-    run 'step05-server --room "$room" 2> "$room/server.log" &'
+    run "$program"' --room "$room" 2> "$room/server.log" &'
     server=$!
     step04_wait_for "$room/server.log" "serving room" || exit 1
     run 'server=$!'

@@ -12,25 +12,15 @@ source "$(dirname "$0")/step05-common.bash"
 build_solutions step06-integrated-chat step02-shared-memory
 step05_private_tmp
 
-room=""
-server=""
 clients=()
 cleanup() {
     for pid in "${clients[@]}"; do kill -TERM "$pid" 2>/dev/null; done
     [ -n "$server" ] && kill -CONT "$server" 2>/dev/null
-    [ -n "$server" ] && kill -INT "$server" 2>/dev/null && wait "$server" 2>/dev/null
-    step04_remove_room_objects "$room"
-    [ -n "$room" ] && rm -rf "$room"
-    step04_remove_private_tmp
+    step05_room_cleanup
 }
 trap cleanup EXIT
 
-run 'export PATH="$PWD/solutions/target/debug:$PATH"'
-run 'room=$(mktemp -d -t chat-XXXXXX)'
-run 'step06-server --room "$room" 2> "$room/server.log" &'
-server=$!
-step04_wait_for "$room/server.log" "serving room" || exit 1
-run 'server=$!'
+step05_start_in_new_room step06-server
 echo "# alice, bob and carol stay in the room: their stdin are FIFOs that this shell keeps open"
 run 'for name in alice bob carol; do mkfifo "$room/$name.in"; done; exec 3<> "$room/alice.in" 4<> "$room/bob.in" 5<> "$room/carol.in"'
 run 'step06-client --room "$room" --name alice < "$room/alice.in" > "$room/alice.txt" 2>&1 &'

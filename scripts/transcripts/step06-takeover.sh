@@ -14,22 +14,10 @@ source "$(dirname "$0")/step05-common.bash"
 build_solutions step06-integrated-chat step04-chat step01-message-queue step02-shared-memory
 step05_private_tmp
 
-room=""
-server=""
-cleanup() {
-    [ -n "$server" ] && kill -INT "$server" 2>/dev/null && wait "$server" 2>/dev/null
-    step04_remove_room_objects "$room"
-    [ -n "$room" ] && rm -rf "$room"
-    step04_remove_private_tmp
-}
-trap cleanup EXIT
+step05_room_cleanup_on_exit
 
-run 'export PATH="$PWD/solutions/target/debug:$PATH"'
-run 'room=$(mktemp -d -t chat-XXXXXX)'
-run 'step06-server --room "$room" 2> "$room/server.log" &'
-server=$!
-step04_wait_for "$room/server.log" "serving room" || exit 1
-run 'server=$!; echo "the server is pid $server"'
+step05_start_in_new_room step06-server
+run 'echo "the server is pid $server"'
 run 'printf "hello\nanyone?\n" | step06-client --room "$room" --name alice > /dev/null'
 run 'kill -KILL $server; wait $server 2> /dev/null'
 server=""

@@ -11,26 +11,16 @@ source "$(dirname "$0")/step05-common.bash"
 build_solutions step06-integrated-chat
 step05_private_tmp
 
-room=""
-server=""
 alice=""
 parent=""
 cleanup() {
     [ -n "$parent" ] && echo >&4 2>/dev/null && wait "$parent" 2>/dev/null
     [ -n "$alice" ] && kill -TERM "$alice" 2>/dev/null && wait "$alice" 2>/dev/null
-    [ -n "$server" ] && kill -INT "$server" 2>/dev/null && wait "$server" 2>/dev/null
-    step04_remove_room_objects "$room"
-    [ -n "$room" ] && rm -rf "$room"
-    step04_remove_private_tmp
+    step05_room_cleanup
 }
 trap cleanup EXIT
 
-run 'export PATH="$PWD/solutions/target/debug:$PATH"'
-run 'room=$(mktemp -d -t chat-XXXXXX)'
-run 'step06-server --room "$room" 2> "$room/server.log" &'
-server=$!
-step04_wait_for "$room/server.log" "serving room" || exit 1
-run 'server=$!'
+step05_start_in_new_room step06-server
 run 'mkfifo "$room/alice.in" "$room/carol.in" "$room/line"; exec 3<> "$room/alice.in" 4<> "$room/line" 5<> "$room/carol.in"'
 run 'step06-client --room "$room" --name alice < "$room/alice.in" > "$room/alice.txt" 2>&1 & alice=$!'
 step04_wait_for "$room/alice.txt" "* alice joined" || exit 1

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, ensure};
 
 use crate::common::{join, keys, run_server, say, start_server, stderr_says, wait_for_chat};
 use crate::harness::{Sandbox, Signal, ipc};
-use crate::logfile::lock_is_free;
+use crate::logfile::{lock_is_free, remove_leftovers};
 use crate::room::{
     SEGMENT_SIZE, chat_header, make_segment, make_segment_of_a_dead_server, make_semaphores,
     object_ids,
@@ -105,15 +105,7 @@ pub fn a_live_processs_objects_are_never_taken_over(sb: &mut Sandbox) -> Result<
     ipc::queue_for(keys(sb).0).map_err(anyhow::Error::msg)?;
     expect_refusal(sb, &format!("pid {me}"), "a live process's chat objects")?;
     // And a set whose "server alive" is up, though the segment's pid is dead.
-    for (kind, key) in [
-        (ipc::Kind::Queue, keys(sb).0),
-        (ipc::Kind::Segment, keys(sb).1),
-        (ipc::Kind::Semaphores, keys(sb).2),
-    ] {
-        if let Some(id) = ipc::find(kind, key) {
-            ipc::remove(kind, id);
-        }
-    }
+    remove_leftovers(sb);
     make_segment_of_a_dead_server(sb)?;
     make_semaphores(sb, &[1, 1])?;
     expect_refusal(
@@ -126,17 +118,6 @@ pub fn a_live_processs_objects_are_never_taken_over(sb: &mut Sandbox) -> Result<
 }
 
 pub fn a_strangers_objects_are_never_touched(sb: &mut Sandbox) -> Result<()> {
-    let clear = |sb: &Sandbox| {
-        for (kind, key) in [
-            (ipc::Kind::Queue, keys(sb).0),
-            (ipc::Kind::Segment, keys(sb).1),
-            (ipc::Kind::Semaphores, keys(sb).2),
-        ] {
-            if let Some(id) = ipc::find(kind, key) {
-                ipc::remove(kind, id);
-            }
-        }
-    };
     let dead = crate::room::unused_pid();
     make_segment(sb, 100, b"not a chat room")?;
     expect_refusal(
@@ -144,24 +125,24 @@ pub fn a_strangers_objects_are_never_touched(sb: &mut Sandbox) -> Result<()> {
         "not a chat room",
         "a 100-byte segment of another program",
     )?;
-    clear(sb);
+    remove_leftovers(sb);
     make_segment(sb, SEGMENT_SIZE, b"same size, other bytes")?;
     expect_refusal(
         sb,
         "not a chat room",
         "a segment of the right size without the magic",
     )?;
-    clear(sb);
+    remove_leftovers(sb);
     ipc::queue_for(keys(sb).0).map_err(anyhow::Error::msg)?;
     expect_refusal(sb, "not a chat room", "a queue without the room's segment")?;
-    clear(sb);
+    remove_leftovers(sb);
     make_semaphores(sb, &[1, 0])?;
     expect_refusal(
         sb,
         "not a chat room",
         "a semaphore set without the room's segment",
     )?;
-    clear(sb);
+    remove_leftovers(sb);
     // A chat header naming a dead pid, but created by another process (the grader).
     make_segment(sb, SEGMENT_SIZE, &chat_header(dead))?;
     expect_refusal(
@@ -169,7 +150,7 @@ pub fn a_strangers_objects_are_never_touched(sb: &mut Sandbox) -> Result<()> {
         "not a chat room",
         "a chat segment whose server is not its creator",
     )?;
-    clear(sb);
+    remove_leftovers(sb);
     // A dead server's segment, with a set of one semaphore: not a chat room's set.
     make_segment_of_a_dead_server(sb)?;
     make_semaphores(sb, &[1])?;
@@ -178,6 +159,6 @@ pub fn a_strangers_objects_are_never_touched(sb: &mut Sandbox) -> Result<()> {
         "not a chat room",
         "a dead server's segment beside a semaphore set of another size",
     )?;
-    clear(sb);
+    remove_leftovers(sb);
     Ok(())
 }

@@ -23,8 +23,8 @@ pub const LOCK_FILE: &str = "server.lock";
 /// Proof that this process is the room's only server, for as long as it lives.
 #[derive(Debug)]
 pub struct ServerLock {
-    /// The locked lock file: dropping it releases the lock.
-    file: Flock<File>,
+    /// The locked lock file, held and never read: dropping it releases the lock.
+    _lock: Flock<File>,
     /// The room's directory.
     dir: PathBuf,
 }
@@ -72,7 +72,7 @@ impl ServerLock {
             .and_then(|()| file.write_all_at(pid.as_bytes(), 0))
             .map_err(LogError::io("write", &path))?;
         Ok(ServerLock {
-            file,
+            _lock: file,
             dir: room.dir().to_owned(),
         })
         // END EXERCISE 5.1
@@ -82,11 +82,6 @@ impl ServerLock {
     /// The directory of the room this lock guards.
     pub fn dir(&self) -> &Path {
         &self.dir
-    }
-
-    /// The lock file's descriptor (the lock lives as long as it is open).
-    pub fn file(&self) -> &File {
-        &self.file
     }
 }
 

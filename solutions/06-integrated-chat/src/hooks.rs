@@ -23,11 +23,6 @@ impl Step6Hooks {
     pub fn new() -> Step6Hooks {
         Step6Hooks::default()
     }
-
-    /// The mailboxes' accounting.
-    pub fn mailboxes(&self) -> &Mailboxes {
-        &self.mailboxes
-    }
 }
 
 // ANCHOR: hooks

@@ -109,24 +109,9 @@ impl<H: History, R: RoomHooks> Server<H, R> {
         }
     }
 
-    /// The room it serves.
-    pub fn room(&self) -> &Room {
-        &self.room
-    }
-
-    /// The room's objects.
-    pub fn objects(&self) -> &RoomObjects {
-        &self.objects
-    }
-
     /// Who is in the room.
     pub fn members(&self) -> &Members {
         &self.members
-    }
-
-    /// The hooks.
-    pub fn hooks(&self) -> &R {
-        &self.hooks
     }
 
     /// A handle on the room's queue that does not own it (for the signal thread to wake

@@ -23,8 +23,8 @@ pub const LOCK_FILE: &str = "server.lock";
 /// Proof that this process is the room's only server, for as long as it lives.
 #[derive(Debug)]
 pub struct ServerLock {
-    /// The locked lock file: dropping it releases the lock.
-    file: Flock<File>,
+    /// The locked lock file, held and never read: dropping it releases the lock.
+    _lock: Flock<File>,
     /// The room's directory.
     dir: PathBuf,
 }
@@ -51,11 +51,6 @@ impl ServerLock {
     /// The directory of the room this lock guards.
     pub fn dir(&self) -> &Path {
         &self.dir
-    }
-
-    /// The lock file's descriptor (the lock lives as long as it is open).
-    pub fn file(&self) -> &File {
-        &self.file
     }
 }
 

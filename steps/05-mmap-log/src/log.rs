@@ -125,16 +125,6 @@ impl LogFile {
         self.next_seq
     }
 
-    /// How many bytes of the file the records use (header included).
-    pub fn used(&self) -> usize {
-        self.end
-    }
-
-    /// The file's size: what is used, and zero bytes reserved for the records to come.
-    pub fn size(&self) -> usize {
-        self.map.len()
-    }
-
     // ANCHOR: append
     /// Appends the record of `entry`, which must be the next number. Grows the file when
     /// the record does not fit; fails with [`LogError::DiskFull`], having written

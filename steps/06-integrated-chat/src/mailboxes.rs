@@ -58,11 +58,6 @@ impl Mailboxes {
         self.members.contains_key(&pid)
     }
 
-    /// The bytes that may wait in `pid`'s mailbox (0 for a pid that is not a member).
-    pub fn waiting(&self, pid: i32) -> u64 {
-        self.members.get(&pid).map_or(0, |(_, bytes)| *bytes)
-    }
-
     /// The bytes that may wait for all the pids that are not members.
     pub fn strangers_waiting(&self) -> u64 {
         self.strangers
