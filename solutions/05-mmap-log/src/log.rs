@@ -195,8 +195,9 @@ impl LogFile {
     /// Writes every page stored so far to the disk (`msync(MS_SYNC)`), and the file's
     /// size and blocks, which growth changed (`fsync`).
     pub fn sync(&self) -> Result<()> {
+        // Only the records can hold stores; the reserved zeros after them were never touched.
         self.map
-            .flush()
+            .flush_range(0, self.end)
             .map_err(LogError::io("msync", &self.path))?;
         self.file
             .sync_all()
