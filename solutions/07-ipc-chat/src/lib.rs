@@ -20,6 +20,7 @@
 //! [`watch::wait_for_news`] (7.3), [`futex::wake_all`] (7.4) and
 //! [`stress::check`] (7.5).
 
+pub mod bench;
 pub mod cleanup;
 pub mod client;
 pub mod follow;
@@ -28,5 +29,6 @@ pub mod hooks;
 pub mod seqlock;
 pub mod server;
 pub mod tail;
+pub mod top;
 pub mod terminal;
 pub mod watch;

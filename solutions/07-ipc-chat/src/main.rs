@@ -10,7 +10,7 @@ use step04_chat::format::clock;
 use step06_integrated_chat::who::online;
 use step07_ipc_chat::cleanup::{Cleaned, cleanup};
 use step07_ipc_chat::client::{self, Front};
-use step07_ipc_chat::{follow, server};
+use step07_ipc_chat::{bench, follow, server, top};
 
 /// A chat for the users of one machine, over System V message queues, shared memory and
 /// semaphores, with its history in a memory-mapped log and futex wake-ups.
@@ -57,6 +57,10 @@ enum Command {
         #[command(flatten)]
         room: RoomArg,
     },
+    /// A live view of a room's kernel objects, ring, futex word, members and log.
+    Top(top::Args),
+    /// Measure the chat against the raw message queue, in one run, and print the ratios.
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -105,6 +109,8 @@ fn main() -> ExitCode {
                 }
                 Ok(ExitCode::SUCCESS)
             }
+            Command::Top(args) => top::run(&args),
+            Command::Bench(args) => bench::run(&args),
         }
     })
 }
