@@ -93,8 +93,10 @@ pub fn run(mut client: Client, front: Front) -> Result<()> {
 fn chat(client: &mut Client, events: &Receiver<Event>, tail: &mut LogTail) -> Result<()> {
     // Typed lines that flow control holds back until ours come back.
     let mut waiting: VecDeque<String> = VecDeque::new();
-    // Set at end of input: until when we wait for our last lines to come back.
-    let mut ending: Option<Instant> = None;
+    // Whether stdin has ended; then, once every typed line is sent, until when we wait
+    // for our last lines to come back.
+    let mut input_ended = false;
+    let mut drain_until: Option<Instant> = None;
     loop {
         while !waiting.is_empty() && client.may_send() {
             let line = waiting.pop_front().unwrap_or_default();
@@ -102,17 +104,18 @@ fn chat(client: &mut Client, events: &Receiver<Event>, tail: &mut LogTail) -> Re
                 return client.leave();
             }
         }
-        if let Some(deadline) = ending.filter(|_| waiting.is_empty()) {
+        if input_ended && waiting.is_empty() {
+            let deadline = *drain_until.get_or_insert_with(|| Instant::now() + DRAIN_TIMEOUT);
             if client.unseen_own() == 0 {
                 return client.leave();
             }
             if Instant::now() >= deadline {
-                let count = client.unseen_own() + waiting.len();
+                let count = client.unseen_own();
                 let _ = client.leave();
                 return Err(ChatError::Undelivered { count });
             }
         }
-        let event = match ending {
+        let event = match drain_until {
             None => events.recv().map_err(|_| gone(client))?,
             Some(deadline) => {
                 match events.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
@@ -125,9 +128,7 @@ fn chat(client: &mut Client, events: &Receiver<Event>, tail: &mut LogTail) -> Re
         match event {
             Event::Input(Input::Line(line)) => waiting.push_back(line),
             Event::Input(Input::NotUtf8) => eprintln!("that line is not valid UTF-8: not sent"),
-            Event::Input(Input::End) => {
-                ending.get_or_insert_with(|| Instant::now() + DRAIN_TIMEOUT);
-            }
+            Event::Input(Input::End) => input_ended = true,
             Event::Reply(reply) => {
                 if client.received(reply)? == Flow::Bye {
                     return Ok(());

@@ -10,7 +10,7 @@ use step04_chat::format::clock;
 use step06_integrated_chat::who::online;
 use step07_ipc_chat::cleanup::{Cleaned, cleanup};
 use step07_ipc_chat::client::{self, Front};
-use step07_ipc_chat::{bench, follow, server, top};
+use step07_ipc_chat::{bench, follow, server, stress, top};
 
 /// A chat for the users of one machine, over System V message queues, shared memory and
 /// semaphores, with its history in a memory-mapped log and futex wake-ups.
@@ -59,6 +59,9 @@ enum Command {
     },
     /// A live view of a room's kernel objects, ring, futex word, members and log.
     Top(top::Args),
+    /// Many clients, many lines, joins, leaves, kills and server crashes; then prove that
+    /// every view and the log agree (exit status 1 if not).
+    Stress(stress::Args),
     /// Measure the chat against the raw message queue, in one run, and print the ratios.
     Bench(bench::Args),
 }
@@ -111,6 +114,7 @@ fn main() -> ExitCode {
             }
             Command::Top(args) => top::run(&args),
             Command::Bench(args) => bench::run(&args),
+            Command::Stress(args) => stress::run(&args),
         }
     })
 }
