@@ -26,12 +26,14 @@ use step02_shared_memory::segment::stat_id;
 use step03_protocol::NAME_MAX;
 use step03_protocol::layout::{MAX_CLIENTS, RING_CAPACITY, SharedState};
 use step04_chat::Room;
+use step04_chat::error::ChatError;
 use step04_chat::format::{self, clock, now_ms};
 use step04_chat::objects::RoomObjects;
 use step04_chat::semaphore::{MUTEX, SERVER_ALIVE, SemaphoreSet};
 use step05_mmap_log::log::log_path;
 use step05_mmap_log::record::{self, Damage, MAX_LEN};
 use step05_mmap_log::scan::{FILE_HEADER_LEN, check_header};
+use step06_integrated_chat::liveness::is_zombie;
 use step06_integrated_chat::takeover::{Found, Verdict, look, verdict};
 
 use crate::seqlock;
@@ -169,9 +171,15 @@ impl Top {
 
     /// Opens the running server's objects if they are not open yet; the reason when no
     /// server runs.
-    fn open(&mut self) -> Result<&Live, String> {
+    fn open(&mut self) -> Result<(), String> {
         if self.live.is_none() {
-            let objects = RoomObjects::open(&self.room).map_err(|error| error.to_string())?;
+            let objects = RoomObjects::open(&self.room).map_err(|error| match error {
+                ChatError::NoServer { .. } => "the room has no message queue".to_owned(),
+                ChatError::ServerDead { .. } => {
+                    "its objects are there, its \"server alive\" semaphore is 0".to_owned()
+                }
+                error => error.to_string(),
+            })?;
             let semaphores = self
                 .room
                 .semaphore_key()
@@ -185,7 +193,7 @@ impl Top {
                 semaphores,
             });
         }
-        self.live.as_ref().ok_or_else(String::new)
+        Ok(())
     }
 
     /// One snapshot, as text; `interval` is shown in its title when the view refreshes.
@@ -207,7 +215,7 @@ impl Top {
             self.live = None;
         }
         match self.open() {
-            Ok(_) => self.show_live(&mut out),
+            Ok(()) => self.show_live(&mut out),
             Err(why) => {
                 self.previous = None;
                 self.show_no_server(&mut out, &why);
@@ -277,7 +285,7 @@ impl Top {
             Ok(stat) => {
                 let _ = writeln!(
                     out,
-                    "{:<10} id {segment_id}: {} bytes, {} attached (this top included), \
+                    "{:<10} id {segment_id}: {} bytes, {} attached (top included), \
                      created by {}{}",
                     "segment",
                     stat.size,
@@ -330,14 +338,14 @@ impl Top {
                 let seconds = now.at.duration_since(previous.at).as_secs_f64();
                 let published = now.next_seq - previous.next_seq;
                 format!(
-                    "{published} published since the last refresh, {:.1}/s",
+                    "{published} published in the last {seconds:.1} s: {:.1} per second",
                     published as f64 / seconds.max(1e-3)
                 )
             }
-            _ => "rate from the next refresh on".into(),
+            _ => "published per second: from the next refresh on".into(),
         };
         if head == 0 {
-            let _ = writeln!(out, "{:<10} empty, {RING_CAPACITY} slots; {rate}", "ring");
+            let _ = writeln!(out, "{:<10} empty, {RING_CAPACITY} slots", "ring");
         } else {
             let oldest = oldest_kept(head);
             let oldest_time = seqlock::read(state, oldest).map_or(String::new(), |entry| {
@@ -346,12 +354,13 @@ impl Top {
             let _ = writeln!(
                 out,
                 "{:<10} head #{head}, oldest #{oldest}{oldest_time}, {} of {RING_CAPACITY} \
-                 slots used; {rate}",
+                 slots used",
                 "ring",
                 head - oldest + 1
             );
             let _ = writeln!(out, "{:<10} newest: {}", "", newest_preview(state));
         }
+        let _ = writeln!(out, "{:<10} {rate}", "");
         let wake_delta = match previous {
             Some(previous) => format!(
                 " (+{} since the last refresh)",
@@ -410,7 +419,15 @@ impl Top {
                  server takes them over",
                 self.room
             ),
-            Verdict::Live { why } => format!("a live process's ({why}): starting, or not ours"),
+            Verdict::Live { why } => {
+                let zombie = match &found.segment {
+                    Some((_, facts)) if is_zombie(facts.server_pid) => {
+                        ", but a zombie: its parent has not waited for it yet"
+                    }
+                    _ => "",
+                };
+                format!("a live process's ({why}{zombie}): starting, or not ours")
+            }
             Verdict::Stranger { why } => format!("not a chat server's ({why}): left alone"),
         };
         let _ = writeln!(out, "{:<10} {what}", "verdict");
@@ -434,7 +451,7 @@ fn describe_found(found: &Found) -> Vec<String> {
     }
     if let Some((id, facts)) = &found.segment {
         let attached = stat_id(*id).map_or(String::new(), |stat| {
-            format!(", {} attached (this top included)", stat.attached)
+            format!(", {} attached", stat.attached)
         });
         let what = if facts.is_chat_room {
             format!("a chat room's, server pid {}", facts.server_pid)
@@ -591,11 +608,11 @@ fn uptime(ms: i64) -> String {
     }
 }
 
-/// `65536 (64.0 KiB)`, or just the number below 1 KiB.
+/// `65536 bytes (64.0 KiB)`, or `512 bytes` below 1 KiB.
 fn human(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if bytes < 1024 {
-        return bytes.to_string();
+        return format!("{bytes} bytes");
     }
     let mut value = bytes as f64 / 1024.0;
     let mut unit = 0;
@@ -603,7 +620,15 @@ fn human(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    format!("{bytes} ({value:.1} {})", UNITS[unit])
+    format!("{bytes} bytes ({value:.1} {})", UNITS[unit])
+}
+
+/// `64.0 KiB`, or `512 bytes` below 1 KiB.
+fn short(bytes: u64) -> String {
+    match human(bytes).split_once(" (") {
+        Some((_, unit)) => unit.trim_end_matches(')').to_owned(),
+        None => human(bytes),
+    }
 }
 
 // ANCHOR: log_meter
@@ -655,11 +680,19 @@ enum LogView {
     },
 }
 
+/// The log's file name (the title shows the room's directory it is in).
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
+}
+
 impl std::fmt::Display for LogView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            LogView::Missing(path) => write!(f, "{}: no log file yet", path.display()),
-            LogView::Unreadable(path, why) => write!(f, "{}: {why}", path.display()),
+            LogView::Missing(path) => write!(f, "{}: no log file yet", file_name(path)),
+            LogView::Unreadable(path, why) => write!(f, "{}: {why}", file_name(path)),
             LogView::Counted {
                 path,
                 size,
@@ -671,10 +704,11 @@ impl std::fmt::Display for LogView {
             } => {
                 write!(
                     f,
-                    "{}: {} bytes, {} on disk; {}{} used by {records} record(s)",
-                    path.display(),
+                    "{}: {}, {} on disk\n{:<10} {}{} used by {records} record(s)",
+                    file_name(path),
                     human(*size),
-                    human(*allocated),
+                    short(*allocated),
+                    "",
                     if *counting { "at least " } else { "" },
                     human(*used)
                 )?;
@@ -839,8 +873,10 @@ mod tests {
         assert_eq!(uptime(3_723_000), "01:02:03");
         assert_eq!(uptime(90_061_000), "1d 01:01:01");
         assert_eq!(uptime(-1), "?");
-        assert_eq!(human(512), "512");
-        assert_eq!(human(65536), "65536 (64.0 KiB)");
+        assert_eq!(human(512), "512 bytes");
+        assert_eq!(human(65536), "65536 bytes (64.0 KiB)");
+        assert_eq!(short(65536), "64.0 KiB");
+        assert_eq!(short(512), "512 bytes");
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("abc", 4), "abc");
         assert_eq!(printable("a\x1b[2Jb"), "a?[2Jb");
