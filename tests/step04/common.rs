@@ -16,9 +16,17 @@ pub fn keys(sb: &Sandbox) -> (i32, i32, i32) {
     (sb.key(b'Q'), sb.key(b'M'), sb.key(b'S'))
 }
 
+/// A command of the package under test: `spec` is a binary's name, then the arguments
+/// that always come with it (`"ipc-chat server"` for step 7's subcommands).
+pub fn program(sb: &Sandbox, spec: &str) -> Cmd {
+    let mut words = spec.split_whitespace();
+    let binary = words.next().unwrap_or(spec);
+    sb.cmd(binary).args(words)
+}
+
 /// The command that runs the server in the sandbox's room, for as long as a test may last.
 pub fn server_cmd(sb: &Sandbox) -> Cmd {
-    sb.cmd(crate::SERVER)
+    program(sb, crate::SERVER)
         .arg("--room")
         .arg(sb.path())
         .limit(Duration::from_secs(110))
@@ -64,7 +72,7 @@ pub fn join(sb: &Sandbox, name: &str) -> Result<Proc> {
 pub fn spawn_client(sb: &Sandbox, name: &str, extra: &[&str]) -> Result<Proc> {
     let room = sb.path().to_owned();
     sb.spawn(
-        sb.cmd(crate::CLIENT)
+        program(sb, crate::CLIENT)
             .arg("--room")
             .arg(&room)
             .args(["--name", name])
