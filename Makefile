@@ -83,6 +83,10 @@ reset-exercise: ## Put the stub of exercise E back in steps/ (e.g. make reset-ex
 verify-grader: ## Prove the graders honest: solutions 100, skeleton low, every exercise graded
 	@$(CARGO) xtask verify-grader
 
+.PHONY: gradescope
+gradescope: ## Build the Gradescope autograder, target/gradescope/autograder.zip (N=3: step 3 only)
+	@scripts/build-gradescope.sh $(or $(N),$(word 2,$(MAKECMDGOALS)))
+
 .PHONY: tools
 tools: $(MDBOOK) $(MDBOOK_MERMAID) ## Install the pinned mdbook and mdbook-mermaid into .tools/
 
