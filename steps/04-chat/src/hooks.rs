@@ -40,8 +40,24 @@ pub trait RoomHooks {
         true
     }
 
-    /// An entry was just published in the ring; `state` is the shared state, and the
-    /// room's lock is still held, so whatever this writes changes with the entry at once.
+    /// Whether `entry` must be published under the room's lock. Step 4's readers take the
+    /// lock, so every entry must; step 7's readers do not, and only the entries that
+    /// change the presence table still take it (so that table and ring agree).
+    fn needs_lock(&self, _entry: &Entry) -> bool {
+        true
+    }
+
+    /// Writes `entry` into the ring of `state` and returns true, or returns false to let
+    /// the server append it step 4's way ([`Ring::append`](crate::ring::Ring::append),
+    /// under the lock). Called with the lock held unless [`RoomHooks::needs_lock`] said
+    /// no; step 7 publishes with a sequence lock and wakes the readers here.
+    fn publish(&mut self, _entry: &Entry, _state: &SharedState) -> bool {
+        false
+    }
+
+    /// An entry was just published in the ring under the room's lock; `state` is the
+    /// shared state, and the lock is still held, so whatever this writes changes with the
+    /// entry at once. Not called for entries published without the lock.
     fn published(&mut self, _entry: &Entry, _state: &SharedState) {}
 
     /// Whether the server may send `reply` to `to`'s mailbox now.

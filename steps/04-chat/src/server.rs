@@ -218,7 +218,7 @@ impl<H: History, R: RoomHooks> Server<H, R> {
 
     // ANCHOR: server_append
     /// Keeps an entry in the history, then publishes it in the shared ring, under the
-    /// room's mutex: log first, ring second.
+    /// room's mutex (unless the hooks publish it without): log first, ring second.
     fn append(
         &mut self,
         kind: EntryKind,
@@ -244,9 +244,14 @@ impl<H: History, R: RoomHooks> Server<H, R> {
                 detail: error.to_string(),
             });
         }
+        if !self.hooks.needs_lock(&entry) && self.hooks.publish(&entry, self.objects.state()) {
+            return Ok(());
+        }
         match self.objects.lock() {
             Ok(held) => {
-                Ring::new(&held).append(kind, pid, &entry.name, &entry.text, entry.time_ms);
+                if !self.hooks.publish(&entry, &held) {
+                    Ring::new(&held).append(kind, pid, &entry.name, &entry.text, entry.time_ms);
+                }
                 self.hooks.published(&entry, &held);
             }
             Err(error) => warn!("cannot take the room's lock, entry dropped: {error}"),

@@ -28,12 +28,20 @@ const REPAIR_PATIENCE: Duration = Duration::from_secs(5);
 // ANCHOR: read
 /// Scans the log at `path` without changing anything, under a shared lock on it.
 pub fn read(path: &Path) -> Result<Scan> {
-    let file = File::open(path).map_err(LogError::io("open", path))?;
+    let locked = lock_shared(path)?;
+    let scan = scan_file(&locked, path);
+    drop(locked);
+    scan
+}
+
+/// Opens the log at `path` for reading under a shared `flock`, waiting a while for a
+/// server that is repairing it; map it only while you hold the returned lock.
+pub fn lock_shared(path: &Path) -> Result<Flock<File>> {
+    let mut file = File::open(path).map_err(LogError::io("open", path))?;
     let mut backoff = Backoff::new(REPAIR_PATIENCE);
-    let mut file = file;
-    let locked = loop {
+    loop {
         match Flock::lock(file, FlockArg::LockSharedNonblock) {
-            Ok(locked) => break locked,
+            Ok(locked) => return Ok(locked),
             Err((back, nix::errno::Errno::EWOULDBLOCK)) => {
                 file = back;
                 backoff.wait(String::new).map_err(|_| LogError::Busy {
@@ -43,9 +51,6 @@ pub fn read(path: &Path) -> Result<Scan> {
             }
             Err((_, errno)) => return Err(LogError::errno("lock", path, errno)),
         }
-    };
-    let scan = scan_file(&locked, path);
-    drop(locked);
-    scan
+    }
 }
 // ANCHOR_END: read

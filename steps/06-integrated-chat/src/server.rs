@@ -17,10 +17,16 @@ use crate::takeover::take_over;
 // ANCHOR: serve
 /// Serves the room until SIGINT, SIGTERM or SIGHUP.
 pub fn serve(room: &Room) -> anyhow::Result<()> {
+    serve_with_hooks(room, Step6Hooks::new())
+}
+
+/// Like [`serve`], with `hooks` around the server's decisions: step 6's own, or a later
+/// step's that extend them.
+pub fn serve_with_hooks<R: RoomHooks>(room: &Room, hooks: R) -> anyhow::Result<()> {
     // The lock first (inside open_history): only its holder may take objects over.
     let (log, recent) = open_history(room)?;
     take_over(room)?;
-    let server = Server::start_with(room.clone(), log, &recent)?.with_hooks(Step6Hooks::new());
+    let server = Server::start_with(room.clone(), log, &recent)?.with_hooks(hooks);
     start_ticker(server.queue());
     let mut last_sweep = Instant::now();
     server.serve_with(|server| {
