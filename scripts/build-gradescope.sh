@@ -11,6 +11,8 @@
 # taken from scripts/gradescope/ as they are). The Rust version setup.sh installs is the
 # repository's rust-toolchain file's if it has one, else RUST_VERSION, else the rustc on
 # PATH here (the toolchain the package is tested with: scripts/test-gradescope.sh).
+# VISIBILITY=after_due_date (or hidden, after_published; default visible) sets when
+# students see each exercise's result.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rev=${REV:-HEAD}
@@ -66,6 +68,13 @@ else
 fi
 echo "$rust" >"$stage/rust-version"
 
+# When students see each exercise's result (Gradescope's test visibility).
+visibility=${VISIBILITY:-visible}
+case $visibility in
+    visible | hidden | after_due_date | after_published) echo "$visibility" >"$stage/visibility" ;;
+    *) echo "build-gradescope: VISIBILITY must be visible, hidden, after_due_date or after_published" >&2; exit 2 ;;
+esac
+
 cp scripts/gradescope/setup.sh scripts/gradescope/run_autograder scripts/gradescope/lib.sh \
     scripts/gradescope/results.py "$stage/"
 chmod 755 "$stage/setup.sh" "$stage/run_autograder" "$stage/results.py"
@@ -74,6 +83,7 @@ course commit $commit ($(git log -1 --format='%cs %s' "$commit" | cut -c1-100))
 steps graded: $(tr '\n' ' ' <"$stage/steps")
 left out (no crate and grader at that commit): ${left_out[*]:-nothing}
 Rust $rust
+test visibility: $visibility
 built $(date -u +%Y-%m-%dT%H:%M:%SZ) by scripts/build-gradescope.sh
 EOF
 
@@ -98,6 +108,12 @@ with zipfile.ZipFile(target + ".tmp", "w", zipfile.ZIP_DEFLATED) as archive:
 os.replace(target + ".tmp", target)
 EOF
 
+# A Cargo.lock that does not match the manifests of its commit makes setup.sh update it.
+lock_check=$(cd "$stage/course" && cargo metadata --locked --offline --format-version 1 2>&1 >/dev/null || true)
+if [[ $lock_check == *"cannot update the lock file"* ]]; then
+    echo "warning: the Cargo.lock of commit ${commit:0:12} does not match its Cargo.toml files:" \
+        "setup.sh will update it (the newest versions that fit, not the tested ones); commit an up-to-date Cargo.lock"
+fi
 if [ -n "$(git status --porcelain -- tests steps solutions course-tools grading-report Cargo.toml Cargo.lock)" ]; then
     echo "note: the working tree has uncommitted changes there; the package holds commit ${commit:0:12} only"
 fi

@@ -11,7 +11,8 @@
 #   AUTOGRADER_WORK        $AUTOGRADER_ROOT/work        the course copy that is graded
 #   AUTOGRADER_TARGET      $AUTOGRADER_ROOT/cargo-target  Cargo's target directory
 #   AUTOGRADER_STEP_TIMEOUT  1500                       seconds one step's grader may take
-#   AUTOGRADER_VISIBILITY  visible                      Gradescope visibility of each test
+#   AUTOGRADER_VISIBILITY  the package's (visible)      Gradescope visibility of each test
+#   AUTOGRADER_TEST_THREADS  (the graders' default: one per CPU)  tests run at once
 
 AUTOGRADER_ROOT=${AUTOGRADER_ROOT:-/autograder}
 AUTOGRADER_SOURCE=${AUTOGRADER_SOURCE:-$AUTOGRADER_ROOT/source}
@@ -20,7 +21,8 @@ AUTOGRADER_RESULTS=${AUTOGRADER_RESULTS:-$AUTOGRADER_ROOT/results}
 AUTOGRADER_WORK=${AUTOGRADER_WORK:-$AUTOGRADER_ROOT/work}
 AUTOGRADER_TARGET=${AUTOGRADER_TARGET:-$AUTOGRADER_ROOT/cargo-target}
 AUTOGRADER_STEP_TIMEOUT=${AUTOGRADER_STEP_TIMEOUT:-1500}
-AUTOGRADER_VISIBILITY=${AUTOGRADER_VISIBILITY:-visible}
+# The package's choice (VISIBILITY=... make gradescope), unless the environment overrides it.
+AUTOGRADER_VISIBILITY=${AUTOGRADER_VISIBILITY:-$(cat "$AUTOGRADER_SOURCE/visibility" 2>/dev/null || echo visible)}
 
 # The pristine course (the repository at the packaged commit) and the copy that is graded.
 # The copy always sits at the same path, so that what setup.sh compiled there stays fresh.
