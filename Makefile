@@ -126,6 +126,13 @@ bench-log: ## What step 5's log costs the server: lines/s with and without it, i
 	@$(CARGO) run --quiet --release --manifest-path solutions/Cargo.toml --bin step05-bench -- \
 		--lines $(or $(LINES),200000)
 
+.PHONY: bench
+bench: ## Step 7's ipc-chat bench: the chat against the raw queue; its table and latency chart go into the book (QUICK=1: smaller counts)
+	@mkdir -p book/src/generated
+	@$(CARGO) run --quiet --release --manifest-path solutions/Cargo.toml -p step07-ipc-chat --bin ipc-chat -- \
+		bench $(if $(QUICK),--quick) \
+		--markdown book/src/generated/step07-bench.md --svg book/src/generated/step07-latency.svg
+
 .PHONY: clean-ipc
 clean-ipc: ## Remove IPC objects left by a killed grader or demo (ROOM=DIR: also a room's)
 	@$(CARGO) xtask clean-ipc $(ROOM)
