@@ -184,6 +184,7 @@ impl Lab {
     /// Makes a new directory under `base` (the system's temporary directory by default).
     pub fn new(base: Option<&Path>) -> anyhow::Result<Lab> {
         let base = base.map_or_else(std::env::temp_dir, Path::to_path_buf);
+        remove_dead_labs(&base);
         let dir = base.join(format!(
             "ipc-chat-bench-{}-{}",
             std::process::id(),
@@ -210,10 +211,10 @@ impl Lab {
 
     /// Starts `ipc-chat ARGS` as a child called `what`: stdin and stdout as asked, stderr
     /// appended to a log file of the lab (shown in errors), `RUST_LOG=warn`.
-    pub fn spawn<S: AsRef<OsStr>>(
+    pub fn spawn(
         &self,
         what: &str,
-        args: &[S],
+        args: &[&OsStr],
         stdin: bool,
         stdout: bool,
     ) -> anyhow::Result<Proc> {
@@ -311,6 +312,35 @@ impl Lab {
                 bail!("{what} did not open its room within 15 s");
             }
             thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// Removes the directories that the labs of killed runs (`SIGKILL` leaves no time to
+/// clean up) left in `base`: `ipc-chat-bench-PID-*` of a PID that no longer runs, owned
+/// by us.
+fn remove_dead_labs(base: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix("ipc-chat-bench-"))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let ours = entry
+            .metadata()
+            .is_ok_and(|meta| meta.is_dir() && meta.uid() == uid);
+        if ours && pid > 0 && kill(Pid::from_raw(pid), None) == Err(nix::errno::Errno::ESRCH) {
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }
