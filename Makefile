@@ -32,9 +32,9 @@ help: ## List the targets
 	@echo "Variables: N=step number, IMPL=steps|solutions (default steps), E=exercise id, FORCE=1"
 
 .PHONY: demo
-demo: ## The chat end to end: a server, three scripted clients and the saved history, in a throwaway room (STEP=4 for step 4's)
+demo: ## The chat end to end: a server, three scripted clients and the saved history, in a throwaway room (STEP=4, 5 or 6 for an earlier step's)
 	@$(CARGO) build --quiet --manifest-path solutions/Cargo.toml
-	@scripts/demo.sh solutions/target/debug $(or $(STEP),5)
+	@scripts/demo.sh solutions/target/debug $(or $(STEP),7)
 
 .PHONY: check-step
 check-step: ## Grade step N of IMPL (e.g. make check-step N=1, or make check-step 1)
@@ -132,6 +132,13 @@ bench: ## Step 7's ipc-chat bench: the chat against the raw queue; its table and
 	@$(CARGO) run --quiet --release --manifest-path solutions/Cargo.toml -p step07-ipc-chat --bin ipc-chat -- \
 		bench $(if $(QUICK),--quick) \
 		--markdown book/src/generated/step07-bench.md --svg book/src/generated/step07-latency.svg
+
+.PHONY: soak-crash
+soak-crash: ## Crash injection: CYCLES (1000) rounds of bursts with the server SIGKILLed at random moments and clients killed, then every view and the log checked (SEED=)
+	@$(CARGO) build --quiet --release --manifest-path solutions/Cargo.toml --bin ipc-chat
+	@solutions/target/release/ipc-chat stress --crash-rounds $(or $(CYCLES),1000) --churn \
+		--clients $(or $(CLIENTS),4) --lines $(or $(LINES),200) --deadline-s 36000 \
+		$(if $(SEED),--seed $(SEED))
 
 .PHONY: clean-ipc
 clean-ipc: ## Remove IPC objects left by a killed grader or demo (ROOM=DIR: also a room's)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `make demo`: the chat of the latest step (step 5) end to end in a throwaway room. A server
-# and three scripted clients (alice, bob, carol) talk for a few seconds; then each client's
-# screen is shown, the server is stopped with SIGINT, the room's objects are checked to be
-# gone, and the history is read back from the room's log file, which outlives the server.
+# `make demo`: the finished chat, `ipc-chat` (step 7), end to end in a throwaway room. A
+# server and three scripted clients (alice, bob, carol) talk for a few seconds, `ipc-chat
+# who` lists them from shared memory while they do; then each client's screen is shown,
+# the server is stopped with SIGINT, the room's objects are checked to be gone, and the
+# history is read back from the room's log file, which outlives the server.
 # Everything it creates is removed on exit, even on Ctrl-C.
 #
 # The ipcs check looks at the room's own objects only, never at the machine's count (which
@@ -15,13 +16,14 @@
 # match: it would need one of the room's keys and the id of an object the server made
 # (the kernel gives a new object another id than the removed one had).
 #
-# Usage: scripts/demo.sh BIN_DIR [STEP]   (STEP 4 or 5, default 5: whose binaries to run)
+# Usage: scripts/demo.sh BIN_DIR [STEP]   (STEP 4 to 7, default 7: whose programs to run)
 set -euo pipefail
 bin="$1"
-step="${2:-5}"
+step="${2:-7}"
 case "$step" in
-    4 | 5) ;;
-    *) echo "demo: step $step has no chat to show (4 or 5)" >&2; exit 2 ;;
+    4 | 5 | 6) server_command=("$bin/step0$step-server"); client=("$bin/step0$step-client") ;;
+    7) server_command=("$bin/ipc-chat" server); client=("$bin/ipc-chat" client) ;;
+    *) echo "demo: step $step has no chat to show (4 to 7)" >&2; exit 2 ;;
 esac
 snapshot="$(dirname "$0")/ipcs-snapshot.sh"
 rejected=()
@@ -57,13 +59,13 @@ person() {
             esac
         done
         sleep "$stay"
-    } | "$bin/step0$step-client" --room "$room" --name "$name" > "$room/$name.screen" 2> "$room/$name.err"
+    } | "${client[@]}" --room "$room" --name "$name" > "$room/$name.screen" 2> "$room/$name.err"
 }
 
 echo "== room: $room"
 [ -z "$("$snapshot" "$room")" ] || { echo "== no room with unused keys could be made" >&2; exit 1; }
 started=1
-"$bin/step0$step-server" --room "$room" 2> "$room/server.log" &
+"${server_command[@]}" --room "$room" 2> "$room/server.log" &
 server=$!
 for _ in $(seq 100); do grep -q "serving room" "$room/server.log" 2>/dev/null && break; sleep 0.05; done
 # kind, key and id of each object keyed from the room.
@@ -75,6 +77,11 @@ echo "== alice, bob and carol chat for a few seconds ..."
 person alice 0.0 1.5 "hi everyone" "is anybody there?" pause:1.2 "welcome carol!" &
 person bob 0.5 2.0 "hello alice" "the queue carries our lines to the server" &
 person carol 1.8 1.0 "hi! I joined late but I can read the history" &
+if [ "$step" -ge 6 ]; then
+    sleep 2.2
+    echo "== who is online, from the presence table in shared memory (no request to the server):"
+    if [ "$step" -eq 7 ]; then "$bin/ipc-chat" who --room "$room"; else "$bin/step06-who" --room "$room"; fi | sed 's/^/   /'
+fi
 wait %2 %3 %4 2>/dev/null || wait
 
 for name in alice bob carol; do
@@ -104,5 +111,10 @@ else
 fi
 [ "$step" -ge 5 ] || exit 0
 echo
-echo "== the history outlives the server: the last 5 lines of $room/chat.log (step05-log)"
-"$bin/step05-log" --room "$room" --last 5 | sed 's/^/   /'
+if [ "$step" -eq 7 ]; then
+    echo "== the history outlives the server: the last 5 lines of $room/chat.log (ipc-chat log)"
+    "$bin/ipc-chat" log --room "$room" --last 5 | sed 's/^/   /'
+else
+    echo "== the history outlives the server: the last 5 lines of $room/chat.log (step05-log)"
+    "$bin/step05-log" --room "$room" --last 5 | sed 's/^/   /'
+fi
