@@ -11,9 +11,9 @@
 //! the middle of a copy (`Ctrl-Z`, a debugger) delays nobody: the server goes on writing,
 //! and the stopped reader discards its copy when it continues.
 
-use std::sync::atomic::{Ordering, fence};
+use std::sync::atomic::Ordering;
 
-use step03_protocol::layout::{EntryKind, LogEntry, RING_CAPACITY, SharedState};
+use step03_protocol::layout::{LogEntry, RING_CAPACITY, SharedState};
 use step04_chat::ring::{Batch, Entry};
 
 /// The slot that entry `seq` (numbered from 1) lives in.
@@ -30,6 +30,7 @@ pub fn publish(state: &SharedState, entry: &Entry) {
     // HINT: a fence sits between clearing seq and writing the fields: which kind, and why would a Release store of 0 not be enough?
     // HINT: the header's next_seq and wake change after the slot is complete (step 4's Ring::append shows the field copies).
     // BEGIN EXERCISE 7.1 (stub uses: state, entry)
+    use std::sync::atomic::fence;
     use step02_shared_memory::bytes::store_bytes;
     use step03_protocol::{NAME_MAX, TEXT_MAX};
 
@@ -63,7 +64,9 @@ pub fn read(state: &SharedState, seq: u64) -> Option<Entry> {
     // HINT: every field is copied with Relaxed loads; lengths come from shared memory, so clamp them to their arrays (step 2's bytes module).
     // HINT: the copy is only checked after both reads of seq agree: a torn slot may hold any bytes, even invalid UTF-8 or an unknown kind.
     // BEGIN EXERCISE 7.2 (stub uses: state, seq)
+    use std::sync::atomic::fence;
     use step02_shared_memory::bytes::load_bytes;
+    use step03_protocol::layout::EntryKind;
 
     let slot = slot(state, seq);
     if slot.seq.load(Ordering::Acquire) != seq {

@@ -4,13 +4,10 @@
 //! The timeout of the wait is the reader's tick: a client that nobody writes to wakes
 //! once a second to check that its server still lives, and that is all it costs.
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use nix::errno::Errno;
 use step03_protocol::layout::SharedState;
-
-use crate::futex::{self, Woke};
 
 /// The longest a reader sleeps before it looks around (is the server alive?).
 pub const TICK: Duration = Duration::from_secs(1);
@@ -34,6 +31,9 @@ pub fn wait_for_news(state: &SharedState, after: u64, timeout: Duration) -> Resu
     // HINT: FUTEX_WAIT sleeps only while the word still holds the value you pass it (`futex::wait` returns `Woke::Changed` otherwise).
     // HINT: a wake-up is a reason to look again, not a proof that there is news: every return of the wait is followed by a fresh look.
     // BEGIN EXERCISE 7.3 (stub uses: state, after, timeout)
+    use crate::futex::{self, Woke};
+    use std::sync::atomic::Ordering;
+
     let header = &state.header;
     let deadline = std::time::Instant::now() + timeout;
     loop {

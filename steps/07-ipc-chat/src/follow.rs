@@ -91,7 +91,7 @@ fn follow_server(objects: &RoomObjects, tail: &mut LogTail) -> anyhow::Result<Sh
         .header
         .next_seq
         .load(std::sync::atomic::Ordering::Acquire)
-        - 1;
+        .saturating_sub(1);
     loop {
         if print(&tail.read_new(usize::MAX)?)? == Shown::Closed {
             return Ok(Shown::Closed);

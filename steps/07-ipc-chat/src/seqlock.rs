@@ -11,9 +11,9 @@
 //! the middle of a copy (`Ctrl-Z`, a debugger) delays nobody: the server goes on writing,
 //! and the stopped reader discards its copy when it continues.
 
-use std::sync::atomic::{Ordering, fence};
+use std::sync::atomic::Ordering;
 
-use step03_protocol::layout::{EntryKind, LogEntry, RING_CAPACITY, SharedState};
+use step03_protocol::layout::{LogEntry, RING_CAPACITY, SharedState};
 use step04_chat::ring::{Batch, Entry};
 
 /// The slot that entry `seq` (numbered from 1) lives in.

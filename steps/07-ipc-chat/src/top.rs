@@ -414,11 +414,11 @@ impl Top {
         }
         let what = match verdict(&found) {
             Verdict::Nothing => return,
-            Verdict::Stale => format!(
-                "a dead server's: `ipc-chat cleanup --room {}` removes them, and the next \
-                 server takes them over",
-                self.room
-            ),
+            Verdict::Stale => {
+                "a dead server's: `ipc-chat cleanup` removes them, or the next server takes \
+                 them over"
+                    .into()
+            }
             Verdict::Live { why } => {
                 let zombie = match &found.segment {
                     Some((_, facts)) if is_zombie(facts.server_pid) => {
@@ -453,14 +453,22 @@ fn describe_found(found: &Found) -> Vec<String> {
         let attached = stat_id(*id).map_or(String::new(), |stat| {
             format!(", {} attached", stat.attached)
         });
-        let what = if facts.is_chat_room {
-            format!("a chat room's, server pid {}", facts.server_pid)
-        } else {
-            "not a chat room of this version".into()
+        let what = match facts {
+            facts if !facts.is_chat_room => format!(
+                "not a chat room of this version, created by pid {}",
+                facts.creator_pid
+            ),
+            facts if facts.creator_pid == facts.server_pid => {
+                format!("chat room of server pid {} (its creator)", facts.server_pid)
+            }
+            facts => format!(
+                "chat room naming server pid {}, created by pid {}",
+                facts.server_pid, facts.creator_pid
+            ),
         };
         lines.push(format!(
-            "shared-memory segment {id}: {} bytes, {what}, created by pid {}{attached}",
-            facts.size, facts.creator_pid
+            "segment {id}: {} bytes, {what}{attached}",
+            facts.size
         ));
     }
     if let Some((id, alive)) = found.semaphores {

@@ -4,13 +4,10 @@
 //! The timeout of the wait is the reader's tick: a client that nobody writes to wakes
 //! once a second to check that its server still lives, and that is all it costs.
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use nix::errno::Errno;
 use step03_protocol::layout::SharedState;
-
-use crate::futex::{self, Woke};
 
 /// The longest a reader sleeps before it looks around (is the server alive?).
 pub const TICK: Duration = Duration::from_secs(1);

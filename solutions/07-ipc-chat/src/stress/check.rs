@@ -3,11 +3,8 @@
 //! Every line a stress client sends is unique (`NAME I`, its name and the line's number),
 //! so a line in a view or in the log says exactly who sent it and where it belongs.
 
-use std::collections::HashMap;
 use std::fmt;
 
-use step03_protocol::layout::EntryKind;
-use step04_chat::format;
 use step04_chat::ring::Entry;
 
 /// How a stress client's run ended.
@@ -117,6 +114,10 @@ pub fn check(log: &[Entry], runs: &[ClientRun]) -> Vec<Discrepancy> {
     // HINT: for the senders, collect each name's chat texts in log order: they must be a prefix of what it sent (all of it when it finished).
     // HINT: for a view, find where its first entry sits in the log; from there on, each next entry it printed must be the log's next one.
     // BEGIN EXERCISE 7.5 (stub uses: log, runs)
+    use std::collections::HashMap;
+    use step03_protocol::layout::EntryKind;
+    use step04_chat::format;
+
     let mut found = Vec::new();
 
     // The senders: each one's chat lines in log order must be a prefix of what it sent.
@@ -196,6 +197,8 @@ pub fn check(log: &[Entry], runs: &[ClientRun]) -> Vec<Discrepancy> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use step03_protocol::layout::EntryKind;
+    use step04_chat::format;
 
     fn entry(seq: u64, kind: EntryKind, name: &str, text: &str) -> Entry {
         Entry {

@@ -3,11 +3,8 @@
 //! Every line a stress client sends is unique (`NAME I`, its name and the line's number),
 //! so a line in a view or in the log says exactly who sent it and where it belongs.
 
-use std::collections::HashMap;
 use std::fmt;
 
-use step03_protocol::layout::EntryKind;
-use step04_chat::format;
 use step04_chat::ring::Entry;
 
 /// How a stress client's run ended.
@@ -128,6 +125,8 @@ pub fn check(log: &[Entry], runs: &[ClientRun]) -> Vec<Discrepancy> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use step03_protocol::layout::EntryKind;
+    use step04_chat::format;
 
     fn entry(seq: u64, kind: EntryKind, name: &str, text: &str) -> Entry {
         Entry {
