@@ -77,8 +77,13 @@ pub fn run(mut client: Client, front: Front) -> Result<()> {
     match front {
         Front::Lines => client::spawn_stdin_reader_into(tx, Event::Input),
         Front::Terminal => {
-            let output = crate::terminal::start(tx, Event::Input, Arc::clone(&objects))
-                .map_err(|error| ChatError::Stdout(std::io::Error::other(error)))?;
+            // The editor's terminal is raw, so Ctrl-C reaches it as a key, not as SIGINT:
+            // it raises LEAVE_REQUESTED itself and sends Event::Signal, as the watcher
+            // does when the SIGINT handler interrupts it, and the chat leaves the same way.
+            let interrupted = || Event::Signal;
+            let output =
+                crate::terminal::start(tx, Event::Input, interrupted, Arc::clone(&objects))
+                    .map_err(|error| ChatError::Stdout(std::io::Error::other(error)))?;
             client.set_output(output);
         }
     }
