@@ -150,6 +150,7 @@ test: ## Everything: lint, unit tests, skeleton in sync, solutions 100/100, book
 	@mkdir -p target && scripts/ipcs-snapshot.sh > target/ipcs-before.txt
 	$(MAKE) --no-print-directory lint
 	$(CARGO) test --quiet -p xtask -p grading-report -p course-tools
+	@scripts/install-tmux.sh
 	cd solutions && $(CARGO) test --quiet --workspace
 	$(CARGO) xtask check
 	@for n in $(STEPS); do \
