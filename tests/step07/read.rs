@@ -28,7 +28,10 @@ fn is_whole(text: &str) -> bool {
     let (Some(w), Some(i)) = (words.next(), words.next()) else {
         return false;
     };
-    match (w.strip_prefix('w').and_then(|w| w.parse().ok()), i.parse().ok()) {
+    match (
+        w.strip_prefix('w').and_then(|w| w.parse().ok()),
+        i.parse().ok(),
+    ) {
         (Some(writer), Some(i)) => flood_line(writer, i) == text,
         _ => false,
     }
@@ -88,7 +91,10 @@ pub fn no_torn_line_while_readers_are_stopped_and_continued_under_a_flood(
     for (r, reader) in readers.iter_mut().enumerate() {
         wait_for_chat(reader, 1200)?;
         say(reader, "/quit")?;
-        views.push((format!("reader{r}"), reader.wait(Duration::from_secs(20))?.stdout_text()));
+        views.push((
+            format!("reader{r}"),
+            reader.wait(Duration::from_secs(20))?.stdout_text(),
+        ));
     }
     stop_server(&mut server, "the server")?;
     let log = logfile::read(&log_path(sb))?;

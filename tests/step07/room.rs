@@ -55,7 +55,9 @@ impl Segment {
     /// Attaches the sandbox room's segment.
     pub fn attach(sb: &Sandbox) -> Result<Segment> {
         let id = ipc::find(ipc::Kind::Segment, keys(sb).1).context("the room has no segment")?;
-        let size = ipc::segment_info(id).context("cannot stat the room's segment")?.size;
+        let size = ipc::segment_info(id)
+            .context("cannot stat the room's segment")?
+            .size;
         if size != SEGMENT_SIZE {
             bail!("the room's segment has {size} bytes, chapter 3's layout {SEGMENT_SIZE}");
         }
@@ -128,11 +130,14 @@ impl Segment {
         let at = RING + ((seq - 1) % CAPACITY) as usize * ENTRY;
         self.u64_at(at + SEQ).store(0, Ordering::Relaxed);
         fence(Ordering::Release);
-        self.u64_at(at + TIME).store(time_ms as u64, Ordering::Relaxed);
+        self.u64_at(at + TIME)
+            .store(time_ms as u64, Ordering::Relaxed);
         self.u32_at(at + PID).store(pid as u32, Ordering::Relaxed);
         self.u8_at(at + KIND).store(1, Ordering::Relaxed);
-        self.u8_at(at + NAME_LEN).store(name.len() as u8, Ordering::Relaxed);
-        self.u16_at(at + TEXT_LEN).store(text.len() as u16, Ordering::Relaxed);
+        self.u8_at(at + NAME_LEN)
+            .store(name.len() as u8, Ordering::Relaxed);
+        self.u16_at(at + TEXT_LEN)
+            .store(text.len() as u16, Ordering::Relaxed);
         for (i, byte) in name.bytes().enumerate() {
             self.u8_at(at + NAME + i).store(byte, Ordering::Relaxed);
         }

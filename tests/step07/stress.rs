@@ -21,15 +21,36 @@ fn stress(sb: &Sandbox, dir: &str, extra: &[&str]) -> Result<Output> {
 pub fn stress_passes_honest_runs_with_churn_and_crashes(sb: &mut Sandbox) -> Result<()> {
     for (i, extra) in [
         &["--clients", "6", "--lines", "150", "--seed", "11"][..],
-        &["--clients", "6", "--lines", "150", "--churn", "--seed", "12"][..],
-        &["--clients", "4", "--lines", "150", "--churn", "--crash-rounds", "2", "--seed", "13"][..],
+        &[
+            "--clients",
+            "6",
+            "--lines",
+            "150",
+            "--churn",
+            "--seed",
+            "12",
+        ][..],
+        &[
+            "--clients",
+            "4",
+            "--lines",
+            "150",
+            "--churn",
+            "--crash-rounds",
+            "2",
+            "--seed",
+            "13",
+        ][..],
     ]
     .iter()
     .enumerate()
     {
         let out = stress(sb, &format!("run{i}"), extra)?;
         ensure!(
-            out.success() && out.stdout_text().contains("OK: every view and the log agree"),
+            out.success()
+                && out
+                    .stdout_text()
+                    .contains("OK: every view and the log agree"),
             "ipc-chat stress {} found discrepancies in a run where the chat worked (the grader \
              checked nothing else went wrong): check must accept every view that is consecutive \
              entries of the log, and senders who quit or were killed part way.\n{}",
@@ -50,7 +71,16 @@ pub fn stress_fails_on_every_planted_discrepancy(sb: &mut Sandbox) -> Result<()>
         let out = stress(
             sb,
             &format!("plant-{plant}"),
-            &["--clients", "4", "--lines", "40", "--seed", "21", "--plant", plant],
+            &[
+                "--clients",
+                "4",
+                "--lines",
+                "40",
+                "--seed",
+                "21",
+                "--plant",
+                plant,
+            ],
         )?;
         ensure!(
             !out.success() && out.stdout_text().contains("FAIL:"),

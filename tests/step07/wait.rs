@@ -118,16 +118,28 @@ pub fn log_follow_shows_new_lines_as_they_come_across_a_restart(sb: &mut Sandbox
     let mut server = start_server(sb)?;
     let mut alice = join(sb, "alice")?;
     say(&mut alice, "before the follower")?;
-    time_until_printed(&alice, "<alice> before the follower", Duration::from_secs(5))?;
+    time_until_printed(
+        &alice,
+        "<alice> before the follower",
+        Duration::from_secs(5),
+    )?;
     let follower = follow(sb)?;
-    time_until_printed(&follower, "<alice> before the follower", Duration::from_secs(5))
-        .context("log --follow first prints the history")?;
+    time_until_printed(
+        &follower,
+        "<alice> before the follower",
+        Duration::from_secs(5),
+    )
+    .context("log --follow first prints the history")?;
     let mut times = Vec::new();
     for i in 0..5 {
         sleep(Duration::from_millis(200));
         let line = format!("followed line {i}");
         say(&mut alice, &line)?;
-        times.push(time_until_printed(&follower, &line, Duration::from_secs(3))?);
+        times.push(time_until_printed(
+            &follower,
+            &line,
+            Duration::from_secs(3),
+        )?);
     }
     let typical = median(times);
     ensure!(

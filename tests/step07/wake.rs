@@ -24,7 +24,10 @@ pub fn the_server_wakes_sleepers_in_other_processes(sb: &mut Sandbox) -> Result<
                 let segment = Arc::clone(&segment);
                 thread::spawn(move || {
                     let start = Instant::now();
-                    (segment.wait(expected, Duration::from_secs(3)), start.elapsed())
+                    (
+                        segment.wait(expected, Duration::from_secs(3)),
+                        start.elapsed(),
+                    )
                 })
             })
             .collect();
