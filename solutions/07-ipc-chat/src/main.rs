@@ -6,8 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use step01_message_queue::cli::run_main;
 use step04_chat::cli::{ClientArgs, RoomArg, ServerArgs, run_client, run_server};
-use step04_chat::format::clock;
-use step06_integrated_chat::who::online;
+use step06_integrated_chat::who::listing;
 use step07_ipc_chat::cleanup::{Cleaned, cleanup};
 use step07_ipc_chat::client::{self, Front};
 use step07_ipc_chat::{bench, follow, server, stress, top};
@@ -86,17 +85,7 @@ fn main() -> ExitCode {
                 Ok(ExitCode::SUCCESS)
             }
             Command::Who { room } => {
-                let room = room.room();
-                let present = online(&room)?;
-                println!("{} online in room {room}", present.len());
-                for member in present {
-                    println!(
-                        "  {} (pid {}, since {})",
-                        member.name,
-                        member.pid,
-                        clock(member.joined_ms)
-                    );
-                }
+                print!("{}", listing(&room.room())?);
                 Ok(ExitCode::SUCCESS)
             }
             Command::Cleanup { room } => {

@@ -14,3 +14,24 @@ pub fn online(room: &Room) -> Result<Vec<Present>> {
     Ok(present(&held))
 }
 // ANCHOR_END: online
+
+// ANCHOR: listing
+/// What `who` prints: a count, then one line per member (name, pid, since when).
+pub fn listing(room: &Room) -> Result<String> {
+    use std::fmt::Write;
+
+    let present = online(room)?;
+    let mut text = format!("{} online in room {room}\n", present.len());
+    for member in present {
+        // Writing to a String cannot fail.
+        let _ = writeln!(
+            text,
+            "  {} (pid {}, since {})",
+            member.name,
+            member.pid,
+            step04_chat::format::clock(member.joined_ms)
+        );
+    }
+    Ok(text)
+}
+// ANCHOR_END: listing

@@ -6,8 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use step01_message_queue::cli::run_main;
 use step04_chat::cli::RoomArg;
-use step04_chat::format::clock;
-use step06_integrated_chat::who::online;
+use step06_integrated_chat::who::listing;
 
 /// List who is online in a room, from the presence table in shared memory.
 #[derive(Debug, Parser)]
@@ -20,17 +19,7 @@ struct Args {
 fn main() -> ExitCode {
     run_main("step06-who", || {
         let args = Args::parse();
-        let room = args.room.room();
-        let present = online(&room)?;
-        println!("{} online in room {room}", present.len());
-        for member in present {
-            println!(
-                "  {} (pid {}, since {})",
-                member.name,
-                member.pid,
-                clock(member.joined_ms)
-            );
-        }
+        print!("{}", listing(&args.room.room())?);
         Ok(ExitCode::SUCCESS)
     })
 }
