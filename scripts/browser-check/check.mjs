@@ -1,22 +1,29 @@
 // Checks the built book in a real browser (Debian's chromium, driven by playwright-core).
 //
-//   node scripts/browser-check/check.mjs book/build
+//   node scripts/browser-check/check.mjs book/build [book/src]
 //
-// It serves the directory on a free localhost port, opens every page (and print.html) at
-// 1280 px and at 390 px wide, waits for mermaid to render, and fails, naming the page, the
-// diagram and the problem, when:
+// It serves the directory on a free localhost port, opens every page at 1280 px wide (and
+// every page but print.html again at 390 px), waits for mermaid to render, and fails,
+// naming the page, the diagram and the problem, when:
 //   - a mermaid diagram did not render (no svg, or mermaid's error svg), at either width;
-//   - a label of a diagram's source (participant, message, note, block title, node or edge
-//     label) is not in the rendered svg's text (mermaid reads `#...;` as an entity code, so
-//     a bare `#` can swallow the rest of a label: write `#35;`), at either width;
-//   - a diagram's text is smaller than MIN_FONT_PX on screen at 1280 px (font size times the
-//     svg's scale), or a click on it does not open it at full size;
+//   - a label of a diagram's source (participant, message, note, loop, node, edge or
+//     subgraph label) is not in the rendered svg's text (mermaid reads `#...;` as an entity
+//     code, so a bare `#` can swallow the rest of a label: write `#35;`), at either width;
+//   - at 1280 px: a diagram's text is smaller than MIN_FONT_PX on screen (font size times
+//     the svg's scale); a label does not fit the box mermaid measured for it, or is drawn
+//     over by another box (a node over a subgraph's title); a click on a diagram does not
+//     open it at full size (book/diagram-zoom.js);
 //   - an internal link points to a missing page, or its #fragment to no id of that page;
-//   - a heading (h1 to h3) is covered by another element once a link to it was followed;
+//   - a heading (h1 to h3; h1 and h2 in print.html) is covered by another element once a
+//     link to it was followed;
 //   - a table is wider than the text column without a scrolling wrapper, a code block is
 //     cut (neither wraps nor scrolls), or a transcript (a `text` block) needs scrolling;
-//   - print.html leaves a <details> (a hint) closed, or a page does on `beforeprint`;
+//   - print.html leaves a <details> (a hint) closed, or a page does on `beforeprint`
+//     (book/print-details.js);
 //   - a page throws a JavaScript error.
+// BOOK_CHECK_PAGES=a.html,b.html checks only those pages (their links are then not
+// checked); BOOK_CHECK_VERBOSE=1 prints every diagram's sizes; BOOK_CHECK_SCREENSHOTS=DIR
+// saves every diagram as it looks at 1280 px, as DIR/PAGE-N.png.
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -33,17 +40,14 @@ if (!fs.existsSync(path.join(root, 'index.html'))) {
     console.error(`check-book-in-browser: no book in ${root} (build it first: make book)`);
     process.exit(2);
 }
-// The markdown beside the build, to name the source line of a diagram.
-const srcDir = path.join(path.dirname(root), 'src');
+// The markdown (by default beside the build), to name the source line of a diagram.
+const srcDir = path.resolve(process.argv[3] || path.join(path.dirname(root), 'src'));
 
 const started = Date.now();
 const problems = [];
 const problem = (where, what) => problems.push(`${where}: ${what}`);
 
 // ---------------------------------------------------------------- the site's pages
-// BOOK_CHECK_PAGES=a.html,b.html checks only those (while fixing them: the links of the
-// pages left out are not checked); BOOK_CHECK_VERBOSE=1 prints every diagram's sizes;
-// BOOK_CHECK_SCREENSHOTS=DIR saves each diagram at 1280 px as DIR/PAGE-N.png.
 const only = (process.env.BOOK_CHECK_PAGES || '').split(',').filter(Boolean);
 const shots = process.env.BOOK_CHECK_SCREENSHOTS;
 const pages = fs.readdirSync(root)
@@ -169,20 +173,67 @@ async function inspectDiagrams(minFont) {
             const px = parseFloat(getComputedStyle(el).fontSize) * Math.hypot(ctm.a, ctm.b);
             if (!smallest || px < smallest.px) smallest = { px, text: node.data.trim() };
         }
+        // A label whose text does not fit the box mermaid measured for it is cut off, or
+        // spills over its neighbours (a subgraph title that wraps, say).
+        const overflowing = [];
+        for (const fo of svg.querySelectorAll('foreignObject')) {
+            const text = (fo.textContent || '').replace(/\s+/g, ' ').trim();
+            if (!text) continue;
+            const range = document.createRange();
+            range.selectNodeContents(fo);
+            const inner = range.getBoundingClientRect();
+            const outer = fo.getBoundingClientRect();
+            const slack = 2;
+            if (inner.bottom > outer.bottom + slack || inner.right > outer.right + slack
+                || inner.top < outer.top - slack || inner.left < outer.left - slack) overflowing.push(text);
+        }
+        // A label drawn over by another box (a node over a subgraph's title, a label over
+        // a label): sample points along each of its lines; whatever the browser paints
+        // above the label there (later in the svg, opaque) hides it.
+        const hidden = [];
+        const above = (el, hit) => !el.contains(hit) && (el.compareDocumentPosition(hit) & Node.DOCUMENT_POSITION_FOLLOWING);
+        const opaque = (hit) => {
+            if (hit.closest('foreignObject')) return !!(hit.textContent || '').trim() || getComputedStyle(hit).backgroundColor.replace(/\s/g, '') !== 'rgba(0,0,0,0)';
+            if (['text', 'tspan'].includes(hit.tagName)) return true;
+            if (!['rect', 'path', 'polygon', 'circle', 'ellipse'].includes(hit.tagName)) return false;
+            const cs = getComputedStyle(hit);
+            return cs.fill !== 'none' && parseFloat(cs.fillOpacity) > 0.2 && parseFloat(cs.opacity) > 0.2;
+        };
+        for (const el of svg.querySelectorAll('foreignObject, text')) {
+            if (!(el.textContent || '').trim() || el.closest('defs, marker')) continue;
+            el.scrollIntoView({ block: 'center', inline: 'nearest', behavior: 'instant' });
+            const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+            let covered = null;
+            for (let t = walk.nextNode(); t && !covered; t = walk.nextNode()) {
+                if (!t.data.trim()) continue;
+                const range = document.createRange();
+                range.selectNodeContents(t);
+                for (const r of range.getClientRects()) {
+                    if (r.width < 2 || r.height < 2) continue;
+                    for (const f of [0.1, 0.5, 0.9]) {
+                        const hits = document.elementsFromPoint(r.left + r.width * f, r.top + r.height / 2);
+                        const hit = hits.find((h) => above(el, h) && h.closest('svg') === svg && opaque(h));
+                        if (hit) { covered = { text: t.data.trim(), by: hit.tagName.toLowerCase() + (hit.closest('[id]') && hit.closest('[id]') !== svg ? ` in #${hit.closest('[id]').id.replace(/^mermaid-[0-9]+-?/, '')}` : '') + (hit.textContent && hit.textContent.trim() ? ` "${hit.textContent.trim().slice(0, 30)}"` : '') }; break; }
+                    }
+                    if (covered) break;
+                }
+            }
+            if (covered) hidden.push(covered);
+        }
         return {
-            errorText, width: box.width, height: box.height, natural,
+            errorText, width: box.width, height: box.height, natural, overflowing, hidden,
             text: texts.join(''), smallest,
             small: smallest && smallest.px < minFont,
         };
     });
 }
 
-async function inspectLayout() {
-    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+async function inspectLayout(headingSelector) {
     const describe = (el) => el ? el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : '') : 'nothing';
     const out = { covered: [], tables: [], pres: [], ids: [...document.querySelectorAll('[id]')].map((e) => e.id), links: [] };
     for (const a of document.querySelectorAll('a[href]')) {
-        out.links.push({ href: a.getAttribute('href'), abs: a.href, text: (a.textContent || '').trim().slice(0, 50) });
+        const text = (a.textContent || '').trim() || a.getAttribute('title') || a.getAttribute('aria-label') || '';
+        out.links.push({ href: a.getAttribute('href'), abs: a.href, text: text.slice(0, 50) });
     }
     for (const a of document.querySelectorAll('a[name]')) out.ids.push(a.getAttribute('name'));
     const main = document.querySelector('main') || document.body;
@@ -193,7 +244,7 @@ async function inspectLayout() {
         let scroller = table.parentElement;
         while (scroller && scroller !== main && !['auto', 'scroll'].includes(getComputedStyle(scroller).overflowX)) scroller = scroller.parentElement;
         const ok = scroller && scroller !== main && scroller.getBoundingClientRect().right <= column.right + 1;
-        if (!ok) out.tables.push({ header: (table.querySelector('tr')?.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 60), width: Math.round(r.width), column: Math.round(column.width) });
+        if (!ok) out.tables.push({ header: [...(table.querySelector('tr')?.children || [])].map((c) => c.textContent.trim()).join(' | ').slice(0, 60), width: Math.round(r.width), column: Math.round(column.width) });
     }
     for (const pre of main.querySelectorAll('pre:not(.mermaid)')) {
         const code = pre.querySelector(':scope > code') || pre;
@@ -208,10 +259,10 @@ async function inspectLayout() {
         }
         if (pre.getBoundingClientRect().right > column.right + 1) out.pres.push({ first, problem: 'the block sticks out of the text column' });
     }
-    const headings = [...main.querySelectorAll('h1[id], h2[id], h3[id]')];
+    const headings = [...main.querySelectorAll(headingSelector)];
     for (const h of headings) {
         location.hash = '#' + encodeURIComponent(h.id);
-        await frame();
+        void document.body.offsetHeight;
         const r = h.getBoundingClientRect();
         const x = r.left + 2, y = r.top + 2;
         if (y < 0 || y > innerHeight || x < 0 || x > innerWidth) {
@@ -269,12 +320,16 @@ function checkDiagrams(file, sources, diagrams, wide, lostWide = new Set()) {
     diagrams.forEach((d, i) => {
         const src = sources[i] || '';
         const where = `${file} diagram ${i + 1}${sourceLine(file, i + 1)} [${short(src.trim().split('\n').slice(0, 2).join(' / ').replace(/\s+/g, ' '))}]`;
+        if (d.missing || d.errorText) lostHere.add(`${i} broken`);
+        if (!wide && lostWide.has(`${i} broken`)) return;
         if (d.missing) return problem(where, `not rendered${width}: no svg (${d.processed ? 'mermaid gave up on it' : 'mermaid never processed it'}; see the browser console or mermaid.live)`);
         if (d.errorText) return problem(where, `mermaid could not render it${width}: ${short(d.errorText, 200)}`);
         if (process.env.BOOK_CHECK_VERBOSE && wide) console.log(`${where}: ${Math.round(d.natural)} px wide, shown at ${Math.round(d.width)} px, smallest text ${d.smallest ? d.smallest.px.toFixed(1) : '-'} px`);
         if (d.width < 2 || d.height < 2) problem(where, `rendered empty${width} (${Math.round(d.width)} x ${Math.round(d.height)} px)`);
         const rendered = d.text.replace(/\s+/g, '');
         const lost = labelsOf(src).filter((l) => !rendered.includes(l.replace(/\s+/g, '')));
+        if (wide) for (const h of d.hidden) problem(where, `label text "${short(h.text, 50)}" is hidden under ${h.by}`);
+        if (wide) for (const t of d.overflowing) problem(where, `label "${short(t)}" does not fit its box: part of it is cut off or drawn over its neighbours (break it with <br/> or shorten it)`);
         for (const l of lost) lostHere.add(`${i} ${l}`);
         for (const l of lost.filter((l) => !lostWide.has(`${i} ${l}`))) problem(where, `label text lost${width}: "${l}" is not in the rendered diagram (a # starts a mermaid entity code: write #35;)`);
         if (wide && d.small) problem(where, `text renders at ${d.smallest.px.toFixed(1)} px at ${WIDE.width} px wide (below ${MIN_FONT_PX} px, e.g. "${short(d.smallest.text, 40)}"; the diagram is ${Math.round(d.natural)} px wide, shown at ${Math.round(d.width)} px): split it, lay it out narrower (flowchart TB), or shorten its labels`);
@@ -295,12 +350,15 @@ try {
         const lostWide = checkDiagrams(file, sources, wide.diagrams, true);
         if (shots) {
             fs.mkdirSync(shots, { recursive: true });
+            await page.addStyleTag({ content: '#mdbook-menu-bar { visibility: hidden; }' });
             const all = page.locator('pre.mermaid');
             for (let i = 0; i < await all.count(); i++) {
                 await all.nth(i).screenshot({ path: path.join(shots, `${file.replace(/\.html$/, '')}-${i + 1}.png`) });
             }
         }
-        const layout = await page.evaluate(inspectLayout);
+        // Following a link is slow (~40 ms): print.html, which has every chapter's headings,
+        // is checked for its h1 and h2 only.
+        const layout = await page.evaluate(inspectLayout, file === 'print.html' ? 'h1[id], h2[id]' : 'h1[id], h2[id], h3[id]');
         idsOf.set('/' + file, new Set(layout.ids));
         for (const l of layout.links) linksOf.push([file, l]);
         for (const c of layout.covered) problem(file, `heading "${short(c.text)}" is hidden once a link to it is followed: the point at its top left is ${c.by}`);
@@ -334,7 +392,10 @@ try {
             if (await page.locator('.diagram-overlay').count()) problem(`${file} diagram 1`, 'Escape does not close the full-size view');
         }
 
-        // 390 px: only broken rendering.
+        if (process.env.BOOK_CHECK_VERBOSE) console.log(`${file}: ${((Date.now() - started) / 1000).toFixed(1)} s so far`);
+        // 390 px: only broken rendering. Not print.html: its diagrams are the chapters'
+        // (each checked on its own page), and it would take a third of the run.
+        if (file === 'print.html') continue;
         const phone = await openPage(page, file, PHONE);
         for (const e of phone.errors) if (!wide.errors.includes(e)) problem(file, `JavaScript error at ${PHONE.width} px: ${e}`);
         checkDiagrams(file, sources, phone.diagrams, false, lostWide);
