@@ -3,8 +3,8 @@
 //   node scripts/browser-check/check.mjs book/build [book/src]
 //
 // It serves the directory on a free localhost port, opens every page at 1280 px wide (and
-// every page but print.html again at 390 px), waits for mermaid to render, and fails,
-// naming the page, the diagram and the problem, when:
+// every page with a diagram but print.html again at 390 px, a phone), waits for mermaid to
+// render, and fails, naming the page, the diagram and the problem, when:
 //   - a mermaid diagram did not render (no svg, or mermaid's error svg), at either width;
 //   - a label of a diagram's source (participant, message, note, loop, node, edge or
 //     subgraph label) is not in the rendered svg's text (mermaid reads `#...;` as an entity
@@ -319,7 +319,7 @@ function checkDiagrams(file, sources, diagrams, wide, lostWide = new Set()) {
     if (diagrams.length !== sources.length) problem(file, `${sources.length} diagrams in the html, ${diagrams.length} on the page`);
     diagrams.forEach((d, i) => {
         const src = sources[i] || '';
-        const where = `${file} diagram ${i + 1}${sourceLine(file, i + 1)} [${short(src.trim().split('\n').slice(0, 2).join(' / ').replace(/\s+/g, ' '))}]`;
+        const where = `${file} diagram ${i + 1}${sourceLine(file, i + 1)} [${short(src.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('%%')).slice(0, 2).join(' / '))}]`;
         if (d.missing || d.errorText) lostHere.add(`${i} broken`);
         if (!wide && lostWide.has(`${i} broken`)) return;
         if (d.missing) return problem(where, `not rendered${width}: no svg (${d.processed ? 'mermaid gave up on it' : 'mermaid never processed it'}; see the browser console or mermaid.live)`);
@@ -339,6 +339,8 @@ function checkDiagrams(file, sources, diagrams, wide, lostWide = new Set()) {
 
 try {
     const page = await context.newPage();
+    // A loaded machine makes print.html (every diagram of the book) slow to load.
+    page.setDefaultTimeout(120000);
     for (const file of pages) {
         const html = fs.readFileSync(path.join(root, file), 'utf8');
         const sources = sourcesOf(html);
@@ -393,9 +395,10 @@ try {
         }
 
         if (process.env.BOOK_CHECK_VERBOSE) console.log(`${file}: ${((Date.now() - started) / 1000).toFixed(1)} s so far`);
-        // 390 px: only broken rendering. Not print.html: its diagrams are the chapters'
-        // (each checked on its own page), and it would take a third of the run.
-        if (file === 'print.html') continue;
+        // 390 px: only broken rendering, so only pages with diagrams. Not print.html: its
+        // diagrams are the chapters' (each checked on its own page), and it would take a
+        // third of the run.
+        if (file === 'print.html' || !sources.length) continue;
         const phone = await openPage(page, file, PHONE);
         for (const e of phone.errors) if (!wide.errors.includes(e)) problem(file, `JavaScript error at ${PHONE.width} px: ${e}`);
         checkDiagrams(file, sources, phone.diagrams, false, lostWide);
@@ -451,4 +454,4 @@ if (problems.length) {
     for (const p of problems) console.error('  ' + p);
     process.exit(1);
 }
-console.log(`browser check: ${pages.length} pages (${diagramCount} diagrams) at ${WIDE.width} and ${PHONE.width} px, no problem (${seconds} s)`);
+console.log(`browser check: ${pages.length} pages at ${WIDE.width} px, their ${diagramCount} diagrams also at ${PHONE.width} px: no problem (${seconds} s)`);
