@@ -15,7 +15,7 @@ if [ ! -x /usr/bin/chromium ]; then
     export DEBIAN_FRONTEND=noninteractive
     "${sudo[@]}" apt-get update -qq
     "${sudo[@]}" apt-get install -y -qq chromium > /dev/null
-    /usr/bin/chromium --version
+    /usr/bin/chromium --version 2> /dev/null || true
 fi
 
 if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
