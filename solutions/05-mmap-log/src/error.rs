@@ -37,14 +37,15 @@ pub enum LogError {
     },
 
     /// Some other failure of a system call on a file.
-    #[error("cannot {doing} {path}: {source}")]
+    #[error("cannot {doing} {path}: {cause}")]
     Io {
         /// What we were doing: "open", "map", "grow", ...
         doing: &'static str,
         /// The file.
         path: PathBuf,
-        /// The system's answer.
-        source: io::Error,
+        /// The system's answer: part of the message, and not a `source`, so that a
+        /// printer of the whole chain (`{:#}`) does not repeat it.
+        cause: io::Error,
     },
 
     /// Someone holds the log locked for longer than a reader ever should.
@@ -73,17 +74,17 @@ impl LogError {
         LogError::Io {
             doing,
             path: path.into(),
-            source: io::Error::from(errno),
+            cause: io::Error::from(errno),
         }
     }
 
     /// An [`LogError::Io`] from an `io::Error`.
     pub fn io(doing: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> LogError {
         let path = path.into();
-        move |source| LogError::Io {
+        move |cause| LogError::Io {
             doing,
             path,
-            source,
+            cause,
         }
     }
 }

@@ -217,7 +217,7 @@ impl History for LogFile {
             return Err(LogError::Io {
                 doing: "append to",
                 path: self.path.clone(),
-                source: std::io::Error::new(
+                cause: std::io::Error::new(
                     std::io::ErrorKind::InvalidInput,
                     "a name or text that breaks step 3's limits",
                 ),

@@ -13,7 +13,7 @@
 //! - [`tail`]: entries a reader missed in the ring, read back from the log;
 //! - [`client`]: step 4's client, driven by events; [`terminal`]: its line editor for
 //!   people at a terminal;
-//! - [`stress`], [`crash`], [`bench`] and [`top`]: the tools that prove and measure it,
+//! - [`stress`] (with its crash rounds), [`bench`] and [`top`]: the tools that prove and measure it,
 //!   all subcommands of the one product binary, `ipc-chat`.
 //!
 //! The exercises are [`seqlock::publish`] (7.1), [`seqlock::read`] (7.2),
