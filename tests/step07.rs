@@ -101,7 +101,8 @@ fn main() -> std::process::ExitCode {
                 wait::an_idle_client_wakes_about_once_a_second_and_notices_a_dead_server,
                 "7.3", 6 points, 60 s,
                 "Sleep in FUTEX_WAIT until the timeout (the 1 s tick), not in a loop that returns at \
-                 once; return Quiet on the timeout so the caller can check the server.",
+                 once; return Quiet on the timeout so the caller can check the server, and \
+                 Interrupted when a signal cut the wait short.",
             ),
             test!(
                 wait::log_follow_shows_new_lines_as_they_come_across_a_restart,

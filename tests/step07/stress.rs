@@ -67,6 +67,14 @@ pub fn stress_fails_on_every_planted_discrepancy(sb: &mut Sandbox) -> Result<()>
         ("dup", "a view that shows an entry twice"),
         ("swap", "a view with two entries swapped"),
         ("lose", "a finished sender's line missing from the log"),
+        (
+            "lose-seen",
+            "a finished sender's line missing from the log and from every view",
+        ),
+        (
+            "reorder-sender",
+            "two lines of one sender swapped in the log and in every view",
+        ),
     ] {
         let out = stress(
             sb,

@@ -85,6 +85,20 @@ pub fn an_idle_client_wakes_about_once_a_second_and_notices_a_dead_server(
         "an idle client was scheduled {woke} times in 5 s: it should sleep in FUTEX_WAIT and \
          wake about once a second (its timeout), not poll"
     );
+    // A signal interrupts the futex wait: an idle client leaves at once on SIGINT.
+    let mut bob = join(sb, "bob")?;
+    sleep(Duration::from_millis(300));
+    bob.signal(Signal::SIGINT);
+    let out = bob.wait(Duration::from_secs(3)).context(
+        "an idle client did not leave within 3 s of SIGINT: the signal interrupts its \
+         FUTEX_WAIT (Woke::Interrupted), and wait_for_news must return so that the client \
+         acts on it",
+    )?;
+    ensure!(
+        out.code() == Some(130),
+        "bob, interrupted, should leave with status 130: {}",
+        out.describe()
+    );
     let killed = Instant::now();
     server.signal(Signal::SIGKILL);
     let out = alice.wait(Duration::from_secs(5)).context(

@@ -52,7 +52,8 @@ pub struct Args {
     /// Give up on the run after this many seconds (a hang is a failure).
     #[arg(long, default_value_t = 300)]
     pub deadline_s: u64,
-    /// For the grader: spoil the evidence before the check (drop, dup, swap or lose),
+    /// For the grader: spoil the evidence before the check (drop, dup, swap, lose,
+    /// lose-seen or reorder-sender),
     /// which must then fail.
     #[arg(long, hide = true, value_name = "KIND")]
     pub plant: Option<String>,
@@ -349,7 +350,45 @@ fn plant(kind: &str, log: &mut Vec<Entry>, runs: &mut [ClientRun]) -> anyhow::Re
                 .context("no chat line in the log")?;
             log.remove(last);
         }
-        other => bail!("unknown discrepancy to plant: {other} (drop, dup, swap or lose)"),
+        // A finished sender's last line is missing from the log *and* from every view: only
+        // the sender's own record shows it was lost.
+        "lose-seen" => {
+            let last = log
+                .iter()
+                .rposition(|e| e.kind == step03_protocol::layout::EntryKind::Chat)
+                .context("no chat line in the log")?;
+            let line = step04_chat::format::line(&log.remove(last));
+            for run in runs.iter_mut() {
+                run.view.retain(|l| *l != line);
+            }
+        }
+        // Two consecutive lines of one sender swap places in the log and in every view: the
+        // views agree with the log, only the sender's order is broken.
+        "reorder-sender" => {
+            let i = (0..log.len().saturating_sub(1))
+                .find(|&i| {
+                    log[i].kind == step03_protocol::layout::EntryKind::Chat
+                        && log[i + 1].kind == step03_protocol::layout::EntryKind::Chat
+                        && log[i].name == log[i + 1].name
+                })
+                .context("no two consecutive lines of one sender")?;
+            let (a, b) = (
+                step04_chat::format::line(&log[i]),
+                step04_chat::format::line(&log[i + 1]),
+            );
+            log.swap(i, i + 1);
+            for run in runs.iter_mut() {
+                if let (Some(x), Some(y)) = (
+                    run.view.iter().position(|l| *l == a),
+                    run.view.iter().position(|l| *l == b),
+                ) {
+                    run.view.swap(x, y);
+                }
+            }
+        }
+        other => bail!(
+            "unknown discrepancy to plant: {other} (drop, dup, swap, lose, lose-seen or reorder-sender)"
+        ),
     }
     Ok(())
 }
