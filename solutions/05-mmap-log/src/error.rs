@@ -81,11 +81,7 @@ impl LogError {
     /// An [`LogError::Io`] from an `io::Error`.
     pub fn io(doing: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> LogError {
         let path = path.into();
-        move |cause| LogError::Io {
-            doing,
-            path,
-            cause,
-        }
+        move |cause| LogError::Io { doing, path, cause }
     }
 }
 
